@@ -1,0 +1,255 @@
+#!/bin/bash
+# run-platform.sh PLATFORM [--script FILE] — boot one emulated nested-virtualization platform
+# (bochs-vmx-6.1, bochs-vmx-6.12, qemu-svm-6.1, qemu-svm-6.12) with real KVM loaded nested=1 and
+# run tests/nested/matrix.sh inside it; re-emit its TAP as "ok N - PLATFORM: ..." with a plan.
+# --script FILE runs FILE (sh) inside instead and streams the serial console live; the exit status
+#   is FILE's own (124 on timeout). Cached kernels make this a ~5 s (QEMU) / ~35 s (Bochs) loop.
+# Env: VMM_STATIC (static vmm, default <repo>/vmm.static), GUESTS (default <repo>/guests/build),
+#   NESTED_TIMEOUT (seconds), NESTED_OUT (logs/work dir, default tests/nested/out), NESTED_KEEP=1.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+
+usage() { echo "usage: $0 {bochs-vmx-6.1|bochs-vmx-6.12|qemu-svm-6.1|qemu-svm-6.12} [--script FILE]" >&2; exit 2; }
+[ $# -ge 1 ] || usage
+platform=$1; shift
+script=
+if [ $# -gt 0 ]; then
+    [ "$1" = --script ] && [ $# -eq 2 ] || usage
+    script=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+    [ -r "$script" ] || { echo "run-platform: cannot read $2" >&2; exit 2; }
+fi
+case $platform in
+    bochs-vmx-6.1|bochs-vmx-6.12) emu=bochs vendor=intel ;;
+    qemu-svm-6.1|qemu-svm-6.12) emu=qemu vendor=amd ;;
+    *) usage ;;
+esac
+kernel=${platform##*-}
+
+# TAP mode reports a missing prerequisite as a skipped plan, --script mode as a plain error.
+skip_all() {
+    if [ -n "$script" ]; then echo "run-platform: $platform unavailable: $*" >&2; exit 77; fi
+    echo "1..0 # SKIP $platform: $*"
+    exit 0
+}
+
+# Tools come from Debian packages; CI machines start fresh, so install what is missing (as root).
+# The lock keeps parallel platform runs from fighting over dpkg.
+need() {
+    local missing= cmd pkg
+    while [ $# -gt 0 ]; do
+        cmd=$1 pkg=$2; shift 2
+        if [ "${cmd#/}" != "$cmd" ]; then [ -e "$cmd" ] && continue; else command -v "$cmd" >/dev/null && continue; fi
+        missing="$missing $pkg"
+    done
+    [ -n "$missing" ] || return 0
+    [ "$(id -u)" = 0 ] || skip_all "missing packages:$missing (not root, cannot install)"
+    mkdir -p "${XDG_CACHE_HOME:-$HOME/.cache}/vmm"
+    (
+        flock 8
+        apt-get update -qq >/dev/null 2>&1 || true
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null 2>&1
+    ) 8>"${XDG_CACHE_HOME:-$HOME/.cache}/vmm/.apt-lock" || skip_all "could not install:$missing"
+}
+need cpio cpio gzip gzip /bin/busybox busybox-static
+if [ $emu = bochs ]; then
+    need bochs bochs /usr/share/bochs/BIOS-bochs-latest bochsbios /usr/share/vgabios/vgabios.bin vgabios \
+         xorriso xorriso /usr/lib/ISOLINUX/isolinux.bin isolinux /usr/lib/syslinux/modules/bios/ldlinux.c32 syslinux-common
+else
+    need qemu-system-x86_64 qemu-system-x86
+fi
+
+kdir=$("$here/fetch-kernels.sh" "$kernel" 2>"${TMPDIR:-/tmp}/fetch-$platform.$$.err") || {
+    rc=$?; reason=$(tail -n1 "${TMPDIR:-/tmp}/fetch-$platform.$$.err"); rm -f "${TMPDIR:-/tmp}/fetch-$platform.$$.err"
+    [ $rc = 77 ] && skip_all "${reason#fetch-kernels: }"
+    skip_all "fetch-kernels.sh failed ($rc): $reason"
+}
+rm -f "${TMPDIR:-/tmp}/fetch-$platform.$$.err"
+
+out=${NESTED_OUT:-$here/out}
+mkdir -p "$out"
+work=$(mktemp -d "$out/$platform.XXXXXX")
+cleanup() { [ -n "${NESTED_KEEP:-}" ] || rm -rf "$work"; }
+trap cleanup EXIT
+
+# ---- initramfs: busybox, vmm, guests, modules, the test script and /init ----
+ir=$work/root
+mkdir -p "$ir/bin" "$ir/lib/nested" "$ir/guests" "$ir/dev" "$ir/proc" "$ir/sys" "$ir/tmp"
+cp /bin/busybox "$ir/bin/busybox"
+vmm=${VMM_STATIC:-$root/vmm.static}
+if [ -f "$vmm" ]; then
+    cp "$vmm" "$ir/bin/vmm"
+    # A dynamically linked vmm would fail inside with a confusing "not found": say so up front.
+    if command -v ldd >/dev/null && ldd "$vmm" 2>/dev/null | grep -q '=>'; then
+        echo "# warning: $vmm is dynamically linked; it will not run in the initramfs" >&2
+    fi
+else
+    echo "# note: no vmm binary at $vmm (set VMM_STATIC); /bin/vmm is absent inside" >&2
+fi
+guests=${GUESTS:-$root/guests/build}
+[ -d "$guests" ] && cp -a "$guests/." "$ir/guests/"
+cp "$kdir"/modules/*.ko "$kdir/$vendor.order" "$ir/lib/nested/"
+mv "$ir/lib/nested/$vendor.order" "$ir/lib/nested/order"
+if [ -n "$script" ]; then cp "$script" "$ir/test.sh"; else cp "$here/matrix.sh" "$ir/test.sh"; fi
+echo "$platform" >"$ir/platform"
+
+cat >"$ir/init" <<'EOF'
+#!/bin/busybox sh
+# Runs as PID 1: mount, load KVM nested, run /test.sh, print the end marker, power off.
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; mount -t tmpfs tmp /tmp
+PLATFORM=$(cat /platform); export PLATFORM
+echo "VMM-NESTED-INIT $PLATFORM"
+last=$(tail -n1 /lib/nested/order)
+for m in $(cat /lib/nested/order); do
+    if [ "$m" = "$last" ]; then insmod /lib/nested/$m.ko nested=1; else insmod /lib/nested/$m.ko; fi ||
+        echo "VMM-NESTED-INSMOD-FAILED $m"
+done
+[ -c /dev/kvm ] && echo "VMM-NESTED-KVM-READY $(cat /sys/module/$last/parameters/nested)"
+echo "# kernel $(uname -r); cpu flags: $(grep -m1 -ow -e vmx -e svm /proc/cpuinfo | tr '\n' ' ')"
+cd /tmp
+sh /test.sh "$PLATFORM"
+echo "VMM-NESTED-END rc=$?"
+poweroff -f
+EOF
+chmod +x "$ir/init" "$ir/bin/busybox"
+(cd "$ir" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -6 >"$work/initrd.gz"
+
+# quiet keeps the kernel's messages off the TAP lines; the rest cut boot time in emulation.
+cmdline="console=ttyS0,115200 quiet mitigations=off nokaslr tsc=reliable no_timer_check rdinit=/init panic=-1"
+serial=$work/serial.out
+: >"$serial"
+
+if [ $emu = bochs ]; then
+    timeout_s=${NESTED_TIMEOUT:-300}
+    iso=$work/iso
+    mkdir -p "$iso/isolinux"
+    cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$iso/isolinux/"
+    cp "$kdir/vmlinuz" "$iso/vmlinuz"
+    cp "$work/initrd.gz" "$iso/initrd.gz"
+    printf 'DEFAULT linux\nPROMPT 0\nTIMEOUT 0\nLABEL linux\n  KERNEL /vmlinuz\n  APPEND initrd=/initrd.gz %s\n' \
+        "$cmdline" >"$iso/isolinux/isolinux.cfg"
+    # Bochs cannot load a 64-bit kernel directly, hence an isolinux CD.
+    xorriso -as mkisofs -quiet -o "$work/boot.iso" -b isolinux/isolinux.bin -c isolinux/boot.cat \
+        -no-emul-boot -boot-load-size 4 -boot-info-table "$iso" 2>"$work/xorriso.log"
+    # Debian's Bochs has no headless display: rfb with timeout=0 needs no client. sync=none and a
+    # fixed ips make runs deterministic and as fast as the host allows.
+    cat >"$work/bochsrc" <<EOF
+cpu: model=corei7_skylake_x, count=1, ips=200000000, reset_on_triple_fault=1, ignore_bad_msrs=1
+megs: 512
+romimage: file=/usr/share/bochs/BIOS-bochs-latest, options=fastboot
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+pci: enabled=1, chipset=i440fx
+ata0-master: type=cdrom, path=$work/boot.iso, status=inserted
+boot: cdrom
+clock: sync=none, time0=local
+com1: enabled=1, mode=file, dev=$serial
+display_library: rfb, options="timeout=0"
+log: $work/bochs.log
+panic: action=fatal
+error: action=report
+info: action=ignore
+debug: action=ignore
+mouse: enabled=0
+EOF
+    # Its built-in debugger reads commands: continue, then quit when the guest powers off.
+    printf 'c\nquit\n' >"$work/cmds"
+    set -- bochs -q -f "$work/bochsrc" -rc "$work/cmds"
+else
+    timeout_s=${NESTED_TIMEOUT:-180}
+    set -- qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 1G -nodefaults -display none -no-reboot \
+        -monitor none -serial "file:$serial" -kernel "$kdir/vmlinuz" -initrd "$work/initrd.gz" \
+        -append "$cmdline"
+fi
+
+# Launch under a hard timeout and watch the serial log, timing the boot milestones on the wall clock.
+start=$(date +%s.%N)
+(cd "$work" && exec timeout -k 10 "$timeout_s" "$@" </dev/null >"$work/emu.log" 2>&1) &
+emupid=$!
+if [ -n "$script" ]; then
+    tail -n +1 -f --pid=$emupid "$serial" &
+    tailpid=$!
+fi
+elapsed() { awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }'; }
+t_init= t_kvm=
+while kill -0 $emupid 2>/dev/null; do
+    [ -z "$t_init" ] && grep -q '^VMM-NESTED-INIT' "$serial" && t_init=$(elapsed)
+    [ -z "$t_kvm" ] && grep -q '^VMM-NESTED-KVM-READY' "$serial" && t_kvm=$(elapsed)
+    sleep 0.2
+done
+emurc=0
+wait $emupid || emurc=$?
+t_end=$(elapsed)
+[ -n "$script" ] && wait $tailpid 2>/dev/null || true
+
+# Serial output from the guest has CRLF line ends.
+tr -d '\r' <"$serial" >"$work/serial.log"
+log=$out/$platform${script:+.script}.log
+cp "$work/serial.log" "$log"
+timedout=
+grep -q '^VMM-NESTED-END' "$work/serial.log" || timedout=1
+[ -z "$t_init" ] && grep -q '^VMM-NESTED-INIT' "$work/serial.log" && t_init=$t_end
+[ -z "$t_kvm" ] && grep -q '^VMM-NESTED-KVM-READY' "$work/serial.log" && t_kvm=$t_end
+printf '%s init=%s kvm=%s total=%s\n' "$platform" "${t_init:--}" "${t_kvm:--}" "$t_end" >"$out/$platform.times"
+
+if [ -n "$script" ]; then
+    echo "run-platform: $platform: /init at ${t_init:--}s, /dev/kvm at ${t_kvm:--}s, done at ${t_end}s; log $log" >&2
+    if [ -n "$timedout" ]; then
+        echo "run-platform: no end marker (emulator status $emurc; 124 = timeout after ${timeout_s}s)" >&2
+        exit 124
+    fi
+    exit "$(sed -n 's/^VMM-NESTED-END rc=//p' "$work/serial.log" | tail -n1)"
+fi
+
+# ---- TAP: host-side checks around the re-numbered results of matrix.sh ----
+n=0 fails=0
+tap() { # tap ok|not-ok description
+    n=$((n + 1))
+    if [ "$1" = ok ]; then echo "ok $n - $platform: $2"; else echo "not ok $n - $platform: $2"; fails=$((fails + 1)); fi
+}
+tail_comment() { tail -n 20 "$work/serial.log" | sed 's/^/#   /'; }
+
+if grep -q '^VMM-NESTED-KVM-READY' "$work/serial.log"; then
+    tap ok "booted and loaded KVM nested=1 (/dev/kvm after ${t_kvm}s)"
+else
+    tap not-ok "booted and loaded KVM nested=1"
+    grep '^VMM-NESTED-INSMOD-FAILED' "$work/serial.log" | sed 's/^/# /' || true
+fi
+
+planned= got=0
+while IFS= read -r line; do
+    case $line in
+        "ok "*|"not ok "*)
+            got=$((got + 1))
+            status=ok; case $line in "not ok "*) status=not-ok ;; esac
+            # Drop the inner number and leading " - ", keep description and directives.
+            desc=$(printf '%s\n' "$line" | sed -E 's/^(not )?ok[ ]+[0-9]*[ ]*(- )?//')
+            n=$((n + 1))
+            if [ $status = ok ]; then echo "ok $n - $platform: $desc"
+            else echo "not ok $n - $platform: $desc"
+                # A TODO failure is expected; it does not count as a failure of the run.
+                case $desc in *"# TODO"*|*"# todo"*) ;; *) fails=$((fails + 1)) ;; esac
+            fi ;;
+        1..*) planned=${line#1..}; planned=${planned%% *}
+              case $line in *"# SKIP"*|*"# skip"*) echo "# matrix skipped: ${line#*#}" ;; esac ;;
+        "#"*) echo "$line" ;;
+    esac
+done < <(sed -n '/^VMM-NESTED-INIT/,/^VMM-NESTED-END/p' "$work/serial.log")
+
+if [ -n "$timedout" ]; then
+    tap not-ok "emulator finished within ${timeout_s}s (killed; status $emurc); last 20 serial lines:"
+    tail_comment
+else
+    rc=$(sed -n 's/^VMM-NESTED-END rc=//p' "$work/serial.log" | tail -n1)
+    if [ -n "$planned" ] && [ "$planned" = "$got" ]; then
+        tap ok "test script ran its plan of $planned (exit $rc)"
+    else
+        tap not-ok "test script ran its plan (planned ${planned:-none}, ran $got, exit $rc); last 20 serial lines:"
+        tail_comment
+    fi
+fi
+echo "1..$n"
+echo "# $platform: /init ${t_init:--}s, /dev/kvm ${t_kvm:--}s, total ${t_end}s (wall); serial log $log"
+exit 0
