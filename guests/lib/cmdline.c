@@ -1,0 +1,101 @@
+/*
+ * cmdline.c - the --append string vmm hands a kernel (RSI / ESI): blank-separated
+ * words "key=value" (or a bare "key", which has the empty value). Values are
+ * never copied implicitly: cmdline_str points into the string, cmdline_get copies
+ * into a caller's buffer, cmdline_ulong parses decimal or 0x-prefixed hex.
+ */
+#include "guest.h"
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n';
+}
+
+static int is_end(char c)
+{
+	return c == '\0' || is_blank(c);
+}
+
+const char *cmdline_str(const char *cmdline, const char *key)
+{
+	const char *p = cmdline;
+
+	if (!p)
+		return NULL;
+	while (*p) {
+		const char *k = key, *w;
+
+		while (is_blank(*p))
+			p++;
+		for (w = p; *k && *w == *k; w++, k++)
+			;
+		if (!*k && *w == '=')
+			return w + 1;
+		if (!*k && is_end(*w))
+			return w; /* bare word: empty value */
+		while (!is_end(*p))
+			p++;
+	}
+	return NULL;
+}
+
+/* Copies the value (truncated to fit); returns its length, or -1 if key is absent. */
+int cmdline_get(const char *cmdline, const char *key, char *buf, size_t size)
+{
+	const char *v = cmdline_str(cmdline, key);
+	size_t n = 0;
+
+	if (size)
+		buf[0] = '\0';
+	if (!v)
+		return -1;
+	while (!is_end(v[n]))
+		n++;
+	if (size) {
+		size_t c = n < size - 1 ? n : size - 1;
+		memcpy(buf, v, c);
+		buf[c] = '\0';
+	}
+	return (int)n;
+}
+
+/* A missing or malformed value gives def, so a typo does not silently mean 0. */
+unsigned long cmdline_ulong(const char *cmdline, const char *key, unsigned long def)
+{
+	const char *v = cmdline_str(cmdline, key);
+	unsigned long n = 0;
+	unsigned base = 10;
+
+	if (!v || is_end(*v))
+		return def;
+	if (v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
+		base = 16;
+		v += 2;
+		if (is_end(*v))
+			return def;
+	}
+	for (; !is_end(*v); v++) {
+		unsigned d;
+
+		if (*v >= '0' && *v <= '9')
+			d = (unsigned)(*v - '0');
+		else if (base == 16 && *v >= 'a' && *v <= 'f')
+			d = (unsigned)(*v - 'a' + 10);
+		else if (base == 16 && *v >= 'A' && *v <= 'F')
+			d = (unsigned)(*v - 'A' + 10);
+		else
+			return def;
+		n = n * base + d;
+	}
+	return n;
+}
+
+/* Does the word at w (up to a blank or NUL) equal s? */
+int word_eq(const char *w, const char *s)
+{
+	if (!w)
+		return 0;
+	while (*s && *w == *s)
+		w++, s++;
+	return !*s && is_end(*w);
+}
