@@ -1,0 +1,53 @@
+# vmm - build, test, run.  See README.md.
+#
+#   make            vmm and the bundled guests
+#   make run        the main demo
+#   make check      every test (host, then emulated nested hardware)
+#   make install    PREFIX=/usr/local DESTDIR=
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread
+LDLIBS  += -lelf -pthread
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+
+SRCS = vmm.c vm.c vcpu.c memory.c boot.c loader.c multiboot.c exitlog.c \
+       record.c summary.c kick.c nested.c verdict.c report.c parse.c \
+       console.c iobus.c ns16550.c debugcon.c testexit.c
+OBJS = $(SRCS:.c=.o)
+LIB_OBJS = $(filter-out vmm.o,$(OBJS))
+
+all: vmm guests
+
+vmm: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+# A static vmm for the initramfs of the emulated-nested tests.
+vmm.static: $(SRCS) $(wildcard *.h)
+	$(CC) $(CFLAGS) -static -o $@ $(SRCS) -lelf -lz -lzstd -pthread
+
+%.o: %.c $(wildcard *.h)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+guests:
+	$(MAKE) -C guests
+
+.PHONY: all guests check check-host check-unit check-e2e check-nested \
+	run install clean bench bench-quick
+
+include tests/tests.mk
+
+run: vmm guests
+	./tests/demo.sh
+
+install: vmm
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 vmm $(DESTDIR)$(BINDIR)/vmm
+	install -m 644 man/vmm.1 $(DESTDIR)$(MANDIR)/man1/vmm.1
+
+clean:
+	rm -f vmm vmm.static *.o
+	rm -rf tests/build
+	$(MAKE) -C guests clean

@@ -1,0 +1,413 @@
+/*
+ * exitlog.c - format exit records and write them out in large blocks.
+ *
+ * The formatters are hand-written (no printf) because they run once per exit
+ * with the guest waiting: a record costs ~100 ns.  Addresses and register
+ * values are hex strings in JSON, as jq's numbers are doubles.
+ */
+#include "exitlog.h"
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const level_names[] = { "L1", "L2", "?" };
+static const char *const src_names[] = {
+	"no-nested", "none", "flag", "stats", "nested-state", "all"
+};
+static const char *const sync_names[] = { "regs", "sregs", "events" };
+
+static char *put(char *p, const char *s)
+{
+	while (*s)
+		*p++ = *s++;
+	return p;
+}
+
+static char *put_u64(char *p, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static char *put_i64(char *p, int64_t v)
+{
+	if (v < 0) {
+		*p++ = '-';
+		return put_u64(p, -(uint64_t)v);
+	}
+	return put_u64(p, v);
+}
+
+static char *put_hex(char *p, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	int shift = 60;
+
+	*p++ = '0';
+	*p++ = 'x';
+	while (shift > 0 && !(v >> shift))
+		shift -= 4;
+	for (; shift >= 0; shift -= 4)
+		*p++ = digits[(v >> shift) & 0xf];
+	return p;
+}
+
+static char *put_qhex(char *p, uint64_t v)
+{
+	*p++ = '"';
+	p = put_hex(p, v);
+	*p++ = '"';
+	return p;
+}
+
+static char *put_reason(char *p, int32_t reason, bool quoted)
+{
+	const char *name = reason_name(reason);
+
+	if (!name)
+		return put_i64(p, reason);
+	if (quoted)
+		*p++ = '"';
+	p = put(p, name);
+	if (quoted)
+		*p++ = '"';
+	return p;
+}
+
+static char *put_sync_json(char *p, unsigned mask)
+{
+	bool first = true;
+
+	*p++ = '[';
+	for (int i = 0; i < 3; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		if (!first)
+			*p++ = ',';
+		*p++ = '"';
+		p = put(p, sync_names[i]);
+		*p++ = '"';
+		first = false;
+	}
+	*p++ = ']';
+	return p;
+}
+
+static char *put_detail_json(char *p, const struct exit_record *r)
+{
+	switch (r->reason) {
+	case KVM_EXIT_IO:
+		p = put(p, ",\"io\":{\"port\":");
+		p = put_qhex(p, r->u.io.port);
+		p = put(p, ",\"size\":");
+		p = put_u64(p, r->u.io.size);
+		p = put(p, r->u.io.out ? ",\"dir\":\"out\"" : ",\"dir\":\"in\"");
+		p = put(p, ",\"count\":");
+		p = put_u64(p, r->u.io.count);
+		p = put(p, ",\"value\":");
+		p = put_qhex(p, r->u.io.value);
+		*p++ = '}';
+		return p;
+	case KVM_EXIT_MMIO:
+		p = put(p, ",\"mmio\":{\"addr\":");
+		p = put_qhex(p, r->u.mmio.addr);
+		p = put(p, ",\"len\":");
+		p = put_u64(p, r->u.mmio.len);
+		p = put(p, r->u.mmio.write ? ",\"dir\":\"write\"" :
+			",\"dir\":\"read\"");
+		p = put(p, ",\"data\":");
+		p = put_qhex(p, r->u.mmio.data);
+		*p++ = '}';
+		return p;
+	case KVM_EXIT_FAIL_ENTRY:
+		p = put(p, ",\"hardware_entry_failure_reason\":");
+		return put_qhex(p, r->u.fail_reason);
+	case KVM_EXIT_INTERNAL_ERROR:
+		p = put(p, ",\"suberror\":");
+		return put_u64(p, r->u.suberror);
+	case KVM_EXIT_SYSTEM_EVENT:
+		p = put(p, ",\"event_type\":");
+		return put_u64(p, r->u.event_type);
+	default:
+		return p;
+	}
+}
+
+size_t record_format_json(char *out, const struct exit_record *r)
+{
+	char *p = out;
+
+	p = put(p, "{\"seq\":");
+	p = put_u64(p, r->seq);
+	p = put(p, ",\"t_ns\":");
+	p = put_u64(p, r->t_ns);
+	p = put(p, ",\"vcpu\":");
+	p = put_u64(p, r->vcpu);
+	p = put(p, ",\"reason\":");
+	p = put_reason(p, r->reason, true);
+	p = put(p, ",\"level\":\"");
+	p = put(p, level_names[r->level]);
+	p = put(p, "\",\"level_src\":\"");
+	p = put(p, src_names[r->level_src]);
+	*p++ = '"';
+	if (r->run_pending >= 0)
+		p = put(p, r->run_pending ? ",\"run_pending\":true" :
+			",\"run_pending\":false");
+	if (r->level_src == SRC_ALL) {
+		p = put(p, ",\"levels\":{\"flag\":\"");
+		p = put(p, level_names[r->by_method[0]]);
+		p = put(p, "\",\"stats\":\"");
+		p = put(p, level_names[r->by_method[1]]);
+		p = put(p, "\",\"nested-state\":\"");
+		p = put(p, level_names[r->by_method[2]]);
+		p = put(p, "\"}");
+		if (r->disagree)
+			p = put(p, ",\"disagree\":true");
+	}
+	p = put(p, ",\"synced\":");
+	p = put_sync_json(p, r->synced);
+	p = put(p, ",\"dirty\":");
+	p = put_sync_json(p, r->dirty);
+	if (r->has_rip) {
+		p = put(p, ",\"rip\":");
+		p = put_qhex(p, r->rip);
+	}
+	if (r->has_cr4) {
+		p = put(p, ",\"cr4\":");
+		p = put_qhex(p, r->cr4);
+	}
+	p = put(p, ",\"kicks\":");
+	p = put_u64(p, r->kicks);
+	if (r->hazard)
+		p = put(p, ",\"hazard\":\"l2-state-write\"");
+	p = put_detail_json(p, r);
+	*p++ = '}';
+	*p++ = '\n';
+	return p - out;
+}
+
+/* Pad with spaces from column start to width. */
+static char *pad(char *p, char *start, int width)
+{
+	while (p - start < width)
+		*p++ = ' ';
+	return p;
+}
+
+static char *put_sync_text(char *p, unsigned mask)
+{
+	static const char letters[] = "rse";
+
+	if (!mask)
+		return put(p, "-");
+	for (int i = 0; i < 3; i++)
+		if (mask & (1u << i))
+			*p++ = letters[i];
+	return p;
+}
+
+static char *put_detail_text(char *p, const struct exit_record *r)
+{
+	switch (r->reason) {
+	case KVM_EXIT_IO:
+		p = put(p, r->u.io.out ? " out port=" : " in port=");
+		p = put_hex(p, r->u.io.port);
+		p = put(p, " size=");
+		p = put_u64(p, r->u.io.size);
+		p = put(p, " count=");
+		p = put_u64(p, r->u.io.count);
+		p = put(p, " value=");
+		return put_hex(p, r->u.io.value);
+	case KVM_EXIT_MMIO:
+		p = put(p, r->u.mmio.write ? " write addr=" : " read addr=");
+		p = put_hex(p, r->u.mmio.addr);
+		p = put(p, " len=");
+		p = put_u64(p, r->u.mmio.len);
+		p = put(p, " data=");
+		return put_hex(p, r->u.mmio.data);
+	case KVM_EXIT_FAIL_ENTRY:
+		p = put(p, " hw_reason=");
+		return put_hex(p, r->u.fail_reason);
+	case KVM_EXIT_INTERNAL_ERROR:
+		p = put(p, " suberror=");
+		return put_u64(p, r->u.suberror);
+	case KVM_EXIT_SYSTEM_EVENT:
+		p = put(p, " type=");
+		return put_u64(p, r->u.event_type);
+	default:
+		return p;
+	}
+}
+
+size_t record_format_text(char *out, const struct exit_record *r)
+{
+	char *p = out, *col = out;
+
+	p = put_u64(p, r->seq);
+	p = pad(p, col, 10);
+	p = put(p, " t=");
+	p = put_u64(p, r->t_ns);
+	p = pad(p, col, 28);
+	p = put(p, " v");
+	p = put_u64(p, r->vcpu);
+	p = pad(p, col, 33);
+	*p++ = ' ';
+	p = put_reason(p, r->reason, false);
+	p = pad(p, col, 50);
+	*p++ = ' ';
+	p = put(p, level_names[r->level]);
+	*p++ = '/';
+	p = put(p, src_names[r->level_src]);
+	if (r->run_pending > 0)
+		p = put(p, "+pending");
+	if (r->disagree)
+		p = put(p, "!disagree");
+	p = pad(p, col, 70);
+	p = put(p, " sync=");
+	p = put_sync_text(p, r->synced);
+	p = put(p, " dirty=");
+	p = put_sync_text(p, r->dirty);
+	p = pad(p, col, 91);
+	if (r->has_rip) {
+		p = put(p, " rip=");
+		p = put_hex(p, r->rip);
+	}
+	if (r->has_cr4) {
+		p = put(p, " cr4=");
+		p = put_hex(p, r->cr4);
+	}
+	p = put(p, " kicks=");
+	p = put_u64(p, r->kicks);
+	if (r->hazard)
+		p = put(p, " HAZARD=l2-state-write");
+	p = put_detail_text(p, r);
+	*p++ = '\n';
+	return p - out;
+}
+
+size_t json_escape(char *out, size_t cap, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+
+	for (; *s; s++) {
+		unsigned char c = *s;
+		char esc[7];
+		size_t len = 0;
+
+		if (c == '"' || c == '\\') {
+			esc[len++] = '\\';
+			esc[len++] = c;
+		} else if (c < 0x20) {
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0xf];
+			len = 6;
+		} else {
+			esc[len++] = c;
+		}
+		if (n + len + 1 > cap)
+			break;
+		memcpy(out + n, esc, len);
+		n += len;
+	}
+	if (cap)
+		out[n] = '\0';
+	return n;
+}
+
+int exitlog_open(struct exitlog *log, const char *path, enum log_format f)
+{
+	memset(log, 0, sizeof(*log));
+	log->format = f;
+	pthread_mutex_init(&log->lock, NULL);
+	atomic_init(&log->error, 0);
+	if (!strcmp(path, "-")) {
+		log->fd = STDOUT_FILENO;
+		return 0;
+	}
+	log->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (log->fd < 0)
+		return errno;
+	log->close_fd = true;
+	return 0;
+}
+
+void exitlog_close(struct exitlog *log)
+{
+	if (log->close_fd)
+		close(log->fd);
+	pthread_mutex_destroy(&log->lock);
+}
+
+int logbuf_init(struct logbuf *b)
+{
+	b->len = 0;
+	b->buf = malloc(LOGBUF_SIZE);
+	return b->buf ? 0 : ENOMEM;
+}
+
+void logbuf_free(struct logbuf *b)
+{
+	free(b->buf);
+	b->buf = NULL;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		if (n == 0)
+			return EIO;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int exitlog_write(struct exitlog *log, const char *text, size_t len)
+{
+	int err = atomic_load(&log->error);
+
+	if (err)
+		return err;	/* the first error was reported already */
+	pthread_mutex_lock(&log->lock);
+	err = write_all(log->fd, text, len);
+	pthread_mutex_unlock(&log->lock);
+	if (err) {
+		int none = 0;
+
+		if (atomic_compare_exchange_strong(&log->error, &none, err))
+			report("exit log: write failed: %s%s", strerror(err),
+			       err == EPIPE ? " (the reader went away)" : "");
+	}
+	return err;
+}
+
+int exitlog_flush(struct exitlog *log, struct logbuf *b)
+{
+	int err = 0;
+
+	if (b->len)
+		err = exitlog_write(log, b->buf, b->len);
+	b->len = 0;
+	return err;
+}

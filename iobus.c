@@ -1,0 +1,130 @@
+/*
+ * iobus.c - the port table, and the fallback for accesses nobody claims.
+ *
+ * The fallback reports each unknown port once (a lock-free bitmap) and each
+ * unbacked MMIO address once, up to IOBUS_MMIO_REPORTS of them, so a guest
+ * that hammers the void cannot flood stderr.  Reads of either are all-ones.
+ */
+#include "iobus.h"
+#include "report.h"
+
+#include <errno.h>
+#include <string.h>
+
+struct port_range {
+	uint16_t first, last;
+	port_fn *fn;
+};
+
+static void sink_io(struct io_ctx *ctx, uint16_t port, unsigned size,
+		    bool out, uint8_t *data)
+{
+	(void)ctx, (void)port;
+	if (!out)
+		memset(data, 0xff, size);
+}
+
+static const struct port_range ports[] = {
+	{ 0x0080, 0x0080, sink_io },		/* POST code: ignored */
+	{ 0x00e9, 0x00e9, debugcon_io },
+	{ 0x00f4, 0x00f4, testexit_io },
+	{ 0x03f8, 0x03ff, ns16550_io },		/* COM1 */
+	{ 0x0600, 0x0600, poweroff_io },
+	{ 0x0604, 0x0604, poweroff_io },
+	{ 0x4004, 0x4004, poweroff_io },
+};
+
+void iobus_init(struct iobus *bus)
+{
+	memset(bus, 0, sizeof(*bus));
+	pthread_mutex_init(&bus->com1.lock, NULL);
+	pthread_mutex_init(&bus->mmio_lock, NULL);
+}
+
+void iobus_destroy(struct iobus *bus)
+{
+	pthread_mutex_destroy(&bus->com1.lock);
+	pthread_mutex_destroy(&bus->mmio_lock);
+}
+
+uint64_t io_value(const uint8_t *data, unsigned size)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, data, size < 8 ? size : 8);
+	return v;
+}
+
+void io_guest_output(struct io_ctx *ctx, char ch)
+{
+	int err = console_putc(ctx->con, ch);
+
+	if (err == EPIPE)
+		verdict_set(ctx->verdict, EXIT_SIGPIPE);
+	else if (err)
+		report("guest output: %s", strerror(err));
+}
+
+static void unknown_port(struct io_ctx *ctx, uint16_t port, unsigned size,
+			 bool out, uint8_t *data)
+{
+	uint64_t bit = 1ull << (port % 64);
+
+	if (!(atomic_fetch_or(&ctx->bus->port_seen[port / 64], bit) & bit))
+		report("vcpu %u: %s of unknown port 0x%x (size %u) at rip "
+		       "0x%llx; reported once", ctx->vcpu, out ? "write" :
+		       "read", port, size, (unsigned long long)ctx->rip);
+	sink_io(ctx, port, size, out, data);
+}
+
+void iobus_port(struct io_ctx *ctx, uint16_t port, unsigned size, bool out,
+		uint8_t *data, uint32_t count)
+{
+	port_fn *fn = unknown_port;
+
+	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+		if (port >= ports[i].first && port <= ports[i].last) {
+			fn = ports[i].fn;
+			break;
+		}
+	}
+	/* String I/O (rep outs/ins) hands over count items back to back. */
+	for (uint32_t i = 0; i < count; i++)
+		fn(ctx, port, size, out, data + (size_t)i * size);
+}
+
+static bool mmio_first_time(struct iobus *bus, uint64_t addr, bool *overflow)
+{
+	bool first = true;
+
+	pthread_mutex_lock(&bus->mmio_lock);
+	for (unsigned i = 0; i < bus->mmio_nseen && first; i++)
+		first = bus->mmio_seen[i] != addr;
+	*overflow = false;
+	if (first && bus->mmio_nseen == IOBUS_MMIO_REPORTS) {
+		first = false;
+		*overflow = !bus->mmio_overflow;
+		bus->mmio_overflow = true;
+	} else if (first) {
+		bus->mmio_seen[bus->mmio_nseen++] = addr;
+	}
+	pthread_mutex_unlock(&bus->mmio_lock);
+	return first;
+}
+
+void iobus_mmio(struct io_ctx *ctx, uint64_t addr, unsigned len, bool write,
+		uint8_t *data)
+{
+	bool overflow;
+
+	if (mmio_first_time(ctx->bus, addr, &overflow))
+		report("vcpu %u: %s of unbacked memory 0x%llx (size %u) at rip "
+		       "0x%llx; reported once", ctx->vcpu, write ? "write" :
+		       "read", (unsigned long long)addr, len,
+		       (unsigned long long)ctx->rip);
+	else if (overflow)
+		report("more than %d unbacked addresses; no longer reporting "
+		       "them", IOBUS_MMIO_REPORTS);
+	if (!write)
+		memset(data, 0xff, len);
+}

@@ -1,0 +1,63 @@
+/*
+ * iobus.h - route port I/O and MMIO exits to the device that owns them.
+ *
+ * Devices are a table of port ranges; an access no device claims goes to one
+ * fallback that reports it once per port (or MMIO address) and reads as
+ * all-ones.  Each device's state lives here, behind its own lock if shared.
+ */
+#ifndef VMM_IOBUS_H
+#define VMM_IOBUS_H
+
+#include "console.h"
+#include "verdict.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define IOBUS_MMIO_REPORTS	64
+
+struct ns16550 {
+	pthread_mutex_t lock;
+	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
+};
+
+struct iobus {
+	struct ns16550 com1;
+	atomic_uint_fast64_t port_seen[65536 / 64];
+	pthread_mutex_t mmio_lock;
+	uint64_t mmio_seen[IOBUS_MMIO_REPORTS];
+	unsigned mmio_nseen;
+	bool mmio_overflow;
+	int exit_codes_qemu;	/* reserved for --exit-codes */
+};
+
+/* What a device sees of the vCPU that made the access. */
+struct io_ctx {
+	struct iobus *bus;
+	struct console *con;
+	struct verdict *verdict;
+	unsigned vcpu;
+	uint64_t rip;
+};
+
+typedef void port_fn(struct io_ctx *ctx, uint16_t port, unsigned size,
+		     bool out, uint8_t *data);
+
+void iobus_init(struct iobus *bus);
+void iobus_destroy(struct iobus *bus);
+void iobus_port(struct io_ctx *ctx, uint16_t port, unsigned size, bool out,
+		uint8_t *data, uint32_t count);
+void iobus_mmio(struct io_ctx *ctx, uint64_t addr, unsigned len, bool write,
+		uint8_t *data);
+uint64_t io_value(const uint8_t *data, unsigned size);
+void io_guest_output(struct io_ctx *ctx, char ch);
+
+/* The devices (one file each). */
+port_fn ns16550_io;
+port_fn debugcon_io;
+port_fn testexit_io;
+port_fn poweroff_io;
+
+#endif

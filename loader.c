@@ -1,0 +1,319 @@
+/*
+ * loader.c - flat binaries and ELF executables (via libelf) into guest RAM.
+ *
+ * Every segment is checked before anything is copied: it must lie inside the
+ * file and inside RAM, stay clear of vmm's boot area, and not overlap another
+ * segment.  A multiboot1 header in the first 8 KiB makes a multiboot kernel.
+ */
+#include "loader.h"
+#include "boot.h"
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MB_MAGIC	0x1BADB002u
+#define MB_SEARCH	8192
+#define MAX_SEGMENTS	64
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return EXIT_USAGE;
+}
+
+int loader_read_file(const char *path, void **image, size_t *len,
+		     char *err, size_t errlen)
+{
+	struct stat st;
+	ssize_t n;
+	size_t done = 0;
+	uint8_t *buf;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return fail(err, errlen, "%s", strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(err, errlen, "not a regular file");
+	}
+	if (st.st_size == 0) {
+		close(fd);
+		return fail(err, errlen, "empty file");
+	}
+	buf = malloc(st.st_size);
+	if (!buf) {
+		close(fd);
+		return fail(err, errlen, "too large to read (%lld bytes)",
+			    (long long)st.st_size);
+	}
+	while (done < (size_t)st.st_size) {
+		n = read(fd, buf + done, st.st_size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			free(buf);
+			close(fd);
+			return fail(err, errlen, "read failed: %s",
+				    n < 0 ? strerror(errno) : "file shrank");
+		}
+		done += n;
+	}
+	close(fd);
+	*image = buf;
+	*len = done;
+	return 0;
+}
+
+const void *loader_find_multiboot(const void *image, size_t len)
+{
+	const uint8_t *p = image;
+	size_t end = len < MB_SEARCH ? len : MB_SEARCH;
+
+	for (size_t off = 0; off + 12 <= end; off += 4) {
+		uint32_t h[3];
+
+		memcpy(h, p + off, sizeof(h));
+		if (h[0] == MB_MAGIC && (uint32_t)(h[0] + h[1] + h[2]) == 0)
+			return p + off;
+	}
+	return NULL;
+}
+
+static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* Checks shared by flat images and ELF segments. */
+static int check_range(const struct guest_mem *mem, const char *what,
+		       uint64_t gpa, uint64_t len, char *err, size_t errlen)
+{
+	if (gpa + len < gpa || !mem_gpa(mem, gpa, len))
+		return fail(err, errlen,
+			    "%s 0x%llx-0x%llx does not fit in guest RAM "
+			    "(%llu MiB)", what, (unsigned long long)gpa,
+			    (unsigned long long)(gpa + len),
+			    (unsigned long long)(mem->size >> 20));
+	if (overlaps(gpa, len, BOOT_RESERVED_START,
+		     BOOT_RESERVED_END - BOOT_RESERVED_START))
+		return fail(err, errlen,
+			    "%s 0x%llx-0x%llx overlaps vmm's boot area "
+			    "0x%llx-0x%llx", what, (unsigned long long)gpa,
+			    (unsigned long long)(gpa + len),
+			    BOOT_RESERVED_START, BOOT_RESERVED_END);
+	return 0;
+}
+
+static int check_entry(const struct guest_mem *mem, uint64_t entry,
+		       enum cpu_mode mode, char *err, size_t errlen)
+{
+	if (!mem_gpa(mem, entry, 1))
+		return fail(err, errlen,
+			    "entry point 0x%llx is outside guest RAM",
+			    (unsigned long long)entry);
+	if (mode == MODE_REAL && entry >= 0x100000)
+		return fail(err, errlen,
+			    "entry point 0x%llx is not reachable in real mode",
+			    (unsigned long long)entry);
+	if (mode == MODE_PROTECTED && entry > UINT32_MAX)
+		return fail(err, errlen,
+			    "entry point 0x%llx is above 4 GiB",
+			    (unsigned long long)entry);
+	return 0;
+}
+
+static int load_flat(struct guest_mem *mem, const void *image, size_t len,
+		     const struct load_opts *o, struct load_result *r,
+		     char *err, size_t errlen)
+{
+	uint64_t at;
+	int rc;
+
+	r->kind = "flat";
+	r->mode = o->mode == MODE_DEFAULT ? MODE_LONG : o->mode;
+	at = o->load_addr;
+	if (at == LOADER_NO_ADDR)
+		at = r->mode == MODE_REAL ? REAL_LOAD_ADDR : FLAT_LOAD_ADDR;
+	rc = check_range(mem, "image", at, len, err, errlen);
+	if (rc)
+		return rc;
+	memcpy(mem_gpa(mem, at, len), image, len);
+	r->entry = o->entry == LOADER_NO_ADDR ? at : o->entry;
+	r->image_start = at;
+	r->image_end = at + len;
+	return check_entry(mem, r->entry, r->mode, err, errlen);
+}
+
+static const char *machine_name(unsigned m)
+{
+	switch (m) {
+	case EM_386: return "i386";
+	case EM_X86_64: return "x86-64";
+	case EM_AARCH64: return "AArch64";
+	case EM_ARM: return "ARM";
+	case EM_RISCV: return "RISC-V";
+	case EM_PPC64: return "PowerPC64";
+	case EM_S390: return "s390";
+	default: return "unknown";
+	}
+}
+
+struct segment { uint64_t paddr, filesz, memsz, offset; };
+
+/* Read and check every PT_LOAD before copying any of them. */
+static int elf_segments(Elf *elf, size_t len, const struct guest_mem *mem,
+			struct segment *seg, size_t *nseg,
+			char *err, size_t errlen)
+{
+	size_t phnum;
+	char what[32];
+	int rc;
+
+	if (elf_getphdrnum(elf, &phnum) < 0)
+		return fail(err, errlen, "bad program header table: %s",
+			    elf_errmsg(-1));
+	*nseg = 0;
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, i, &ph))
+			return fail(err, errlen,
+				    "truncated program header table: %s",
+				    elf_errmsg(-1));
+		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+			continue;
+		snprintf(what, sizeof(what), "segment %zu", i);
+		if (ph.p_filesz > ph.p_memsz)
+			return fail(err, errlen, "%s: file size exceeds memory "
+				    "size", what);
+		if (ph.p_offset > len || ph.p_filesz > len - ph.p_offset)
+			return fail(err, errlen, "%s: data lies beyond the end "
+				    "of the file", what);
+		rc = check_range(mem, what, ph.p_paddr, ph.p_memsz, err,
+				 errlen);
+		if (rc)
+			return rc;
+		if (*nseg == MAX_SEGMENTS)
+			return fail(err, errlen, "more than %d loadable "
+				    "segments", MAX_SEGMENTS);
+		for (size_t j = 0; j < *nseg; j++)
+			if (overlaps(ph.p_paddr, ph.p_memsz, seg[j].paddr,
+				     seg[j].memsz))
+				return fail(err, errlen, "%s overlaps another "
+					    "segment at 0x%llx", what,
+					    (unsigned long long)seg[j].paddr);
+		seg[(*nseg)++] = (struct segment){
+			ph.p_paddr, ph.p_filesz, ph.p_memsz, ph.p_offset };
+	}
+	if (*nseg == 0)
+		return fail(err, errlen, "no loadable segments");
+	return 0;
+}
+
+static int elf_header(Elf *elf, size_t len, GElf_Ehdr *eh, int *cls,
+		      char *err, size_t errlen)
+{
+	const char *ident = elf_getident(elf, NULL);
+	size_t need;
+
+	if (!ident || len < EI_NIDENT)
+		return fail(err, errlen, "truncated ELF header");
+	*cls = ident[EI_CLASS];
+	if (*cls != ELFCLASS32 && *cls != ELFCLASS64)
+		return fail(err, errlen, "unknown ELF class %d", *cls);
+	need = *cls == ELFCLASS64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+	if (len < need || !gelf_getehdr(elf, eh))
+		return fail(err, errlen, "truncated ELF header");
+	if (ident[EI_DATA] != ELFDATA2LSB)
+		return fail(err, errlen, "big-endian ELF, not x86");
+	if ((*cls == ELFCLASS64 && eh->e_machine != EM_X86_64) ||
+	    (*cls == ELFCLASS32 && eh->e_machine != EM_386 &&
+	     eh->e_machine != EM_X86_64))
+		return fail(err, errlen, "ELF for %s (machine %u), not x86",
+			    machine_name(eh->e_machine), eh->e_machine);
+	if (eh->e_type != ET_EXEC)
+		return fail(err, errlen, "ELF type %u is not an executable",
+			    eh->e_type);
+	return 0;
+}
+
+static int load_elf(struct guest_mem *mem, const void *image, size_t len,
+		    const struct load_opts *o, struct load_result *r,
+		    char *err, size_t errlen)
+{
+	struct segment seg[MAX_SEGMENTS];
+	size_t nseg = 0;
+	GElf_Ehdr eh;
+	int cls = 0, rc;
+	Elf *elf;
+
+	if (o->load_addr != LOADER_NO_ADDR)
+		return fail(err, errlen, "--load-addr applies to flat "
+			    "binaries only; ELF segments carry their address");
+	elf_version(EV_CURRENT);
+	elf = elf_memory((char *)image, len);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		if (elf)
+			elf_end(elf);
+		return fail(err, errlen, len < EI_NIDENT ?
+			    "truncated ELF header" : "not an ELF file");
+	}
+	rc = elf_header(elf, len, &eh, &cls, err, errlen);
+	if (!rc)
+		rc = elf_segments(elf, len, mem, seg, &nseg, err, errlen);
+	elf_end(elf);
+	if (rc)
+		return rc;
+	r->kind = cls == ELFCLASS64 ? "ELF64" : "ELF32";
+	r->multiboot = loader_find_multiboot(image, len) != NULL;
+	r->mode = o->mode;
+	if (r->mode == MODE_DEFAULT)
+		r->mode = (cls == ELFCLASS32 || r->multiboot) ?
+			  MODE_PROTECTED : MODE_LONG;
+	r->image_start = UINT64_MAX;
+	r->image_end = 0;
+	for (size_t i = 0; i < nseg; i++) {
+		uint8_t *dst = mem_gpa(mem, seg[i].paddr, seg[i].memsz);
+
+		memcpy(dst, (const uint8_t *)image + seg[i].offset,
+		       seg[i].filesz);
+		memset(dst + seg[i].filesz, 0, seg[i].memsz - seg[i].filesz);
+		if (seg[i].paddr < r->image_start)
+			r->image_start = seg[i].paddr;
+		if (seg[i].paddr + seg[i].memsz > r->image_end)
+			r->image_end = seg[i].paddr + seg[i].memsz;
+	}
+	r->entry = o->entry == LOADER_NO_ADDR ? eh.e_entry : o->entry;
+	return check_entry(mem, r->entry, r->mode, err, errlen);
+}
+
+int loader_load(struct guest_mem *mem, const void *image, size_t len,
+		const struct load_opts *opts, struct load_result *res,
+		char *err, size_t errlen)
+{
+	bool is_elf = len >= 4 && !memcmp(image, ELFMAG, SELFMAG);
+
+	memset(res, 0, sizeof(*res));
+	if (len == 0)
+		return fail(err, errlen, "empty file");
+	if (opts->format == FORMAT_ELF ||
+	    (opts->format == FORMAT_AUTO && is_elf))
+		return load_elf(mem, image, len, opts, res, err, errlen);
+	return load_flat(mem, image, len, opts, res, err, errlen);
+}

@@ -1,0 +1,169 @@
+/*
+ * parse.c - numbers, sizes, durations and keyword lists from the command line.
+ *
+ * Numbers are decimal or 0x hex; sizes take K/M/G/T (binary) suffixes;
+ * durations take ns/us/ms/s (a bare number is seconds).  Overflow, empty
+ * strings and trailing junk are errors, never silently clamped.
+ */
+#include "parse.h"
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Parse the leading unsigned number of s; *end points past it. */
+static int parse_prefix(const char *s, uint64_t *out, const char **end,
+			const char **why)
+{
+	char *stop;
+
+	if (!s || !*s) {
+		*why = "empty value";
+		return EINVAL;
+	}
+	if (!isdigit((unsigned char)s[0])) {
+		*why = "not a number";
+		return EINVAL;
+	}
+	errno = 0;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		if (!isxdigit((unsigned char)s[2])) {
+			*why = "not a number";
+			return EINVAL;
+		}
+		*out = strtoull(s + 2, &stop, 16);
+	} else {
+		*out = strtoull(s, &stop, 10);
+	}
+	if (errno == ERANGE) {
+		*why = "too large";
+		return ERANGE;
+	}
+	*end = stop;
+	return 0;
+}
+
+int parse_u64(const char *s, uint64_t *out, const char **why)
+{
+	const char *end;
+	int err = parse_prefix(s, out, &end, why);
+
+	if (err)
+		return err;
+	if (*end) {
+		*why = "not a number";
+		return EINVAL;
+	}
+	return 0;
+}
+
+static int scale(uint64_t v, uint64_t unit, uint64_t *out, const char **why)
+{
+	if (unit && v > UINT64_MAX / unit) {
+		*why = "too large";
+		return ERANGE;
+	}
+	*out = v * unit;
+	return 0;
+}
+
+int parse_size(const char *s, uint64_t *out, const char **why)
+{
+	static const char suffixes[] = "KMGT";
+	const char *end, *p;
+	uint64_t v, unit = 1;
+	int err = parse_prefix(s, &v, &end, why);
+
+	if (err)
+		return err;
+	if (*end) {
+		p = strchr(suffixes, toupper((unsigned char)*end));
+		if (!p || !*p) {
+			*why = "unknown size suffix (use K, M, G or T)";
+			return EINVAL;
+		}
+		unit = 1ull << (10 * (p - suffixes + 1));
+		end++;
+		if ((*end == 'i' && end[1] == 'B') || *end == 'B')
+			end += *end == 'i' ? 2 : 1;
+		if (*end) {
+			*why = "unknown size suffix (use K, M, G or T)";
+			return EINVAL;
+		}
+	}
+	return scale(v, unit, out, why);
+}
+
+int parse_duration(const char *s, uint64_t *ns, const char **why)
+{
+	static const struct { const char *name; uint64_t ns; } units[] = {
+		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 },
+		{ "s", 1000000000 }, { "", 1000000000 },
+	};
+	const char *end;
+	uint64_t v;
+	int err = parse_prefix(s, &v, &end, why);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(end, units[i].name))
+			return scale(v, units[i].ns, ns, why);
+	*why = "unknown duration unit (use ns, us, ms or s)";
+	return EINVAL;
+}
+
+int parse_keyword(const char *s, const char *const *words, int *index,
+		  const char **why)
+{
+	for (int i = 0; words[i]; i++) {
+		if (!strcmp(s, words[i])) {
+			*index = i;
+			return 0;
+		}
+	}
+	*why = "unknown value";
+	return EINVAL;
+}
+
+int parse_sync_list(const char *s, unsigned *mask, const char **why)
+{
+	static const char *const names[] = { "regs", "sregs", "events", NULL };
+	char word[16];
+	unsigned m = 0;
+
+	if (!strcmp(s, "none")) {
+		*mask = 0;
+		return 0;
+	}
+	if (!strcmp(s, "all")) {
+		*mask = SYNC_DEFAULT;
+		return 0;
+	}
+	while (*s) {
+		size_t len = strcspn(s, ",");
+		int i;
+
+		if (len == 0 || len >= sizeof(word)) {
+			*why = "expected a list of regs, sregs, events";
+			return EINVAL;
+		}
+		memcpy(word, s, len);
+		word[len] = '\0';
+		if (parse_keyword(word, names, &i, why)) {
+			*why = "expected a list of regs, sregs, events";
+			return EINVAL;
+		}
+		m |= 1u << i;
+		s += len;
+		if (*s == ',' && !*++s) {
+			*why = "trailing comma";
+			return EINVAL;
+		}
+	}
+	*mask = m;
+	return 0;
+}

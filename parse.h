@@ -1,0 +1,20 @@
+/*
+ * parse.h - pure parsers for command-line values.
+ *
+ * Each returns 0 on success or an errno-style code and, on failure, points
+ * *why at a short static reason ("not a number", "too large") for the one-line
+ * error vmm prints.  No I/O, no globals: the unit tests call them directly.
+ */
+#ifndef VMM_PARSE_H
+#define VMM_PARSE_H
+
+#include <stdint.h>
+
+int parse_u64(const char *s, uint64_t *out, const char **why);
+int parse_size(const char *s, uint64_t *out, const char **why);
+int parse_duration(const char *s, uint64_t *ns, const char **why);
+int parse_sync_list(const char *s, unsigned *mask, const char **why);
+int parse_keyword(const char *s, const char *const *words, int *index,
+		  const char **why);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * record.h - one KVM_RUN return, as the exit log and the handlers see it.
+ *
+ * The vCPU loop fills a record once per return (reason decided from the
+ * return value before kvm_run->exit_reason, which is stale on -EINTR);
+ * handlers and the log both read it; nothing re-reads kvm_run afterwards.
+ */
+#ifndef VMM_RECORD_H
+#define VMM_RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Pseudo reasons for returns that carry no exit_reason. */
+#define REASON_INTR	(-1)	/* KVM_RUN returned -EINTR */
+#define REASON_EAGAIN	(-2)	/* KVM_RUN returned -EAGAIN */
+
+/* Counting slots: KVM reasons 0..REASON_MAX_KVM, then INTR, EAGAIN, other. */
+#define REASON_MAX_KVM	63
+#define REASON_SLOTS	(REASON_MAX_KVM + 4)
+
+enum level { LEVEL_L1, LEVEL_L2, LEVEL_UNKNOWN, LEVELS };
+enum level_src {
+	SRC_NO_NESTED, SRC_NONE, SRC_FLAG, SRC_STATS, SRC_NESTED_STATE,
+	SRC_ALL
+};
+
+struct exit_record {
+	uint64_t seq;
+	uint64_t t_ns;
+	uint64_t rip;
+	uint64_t cr4;
+	uint32_t vcpu;
+	int32_t reason;
+	uint32_t kicks;			/* signals consumed since last record */
+	uint8_t level;			/* enum level */
+	uint8_t level_src;		/* enum level_src */
+	int8_t run_pending;		/* -1 unknown, 0, 1 */
+	uint8_t synced;			/* SYNC_* sets KVM filled */
+	uint8_t dirty;			/* SYNC_* sets written for this entry */
+	bool has_rip, has_cr4;
+	bool hazard;			/* sregs written while in L2 state */
+	bool disagree;			/* --l2-detect=all methods disagree */
+	uint8_t by_method[3];		/* --l2-detect=all: flag, stats, nstate */
+	union {
+		struct {
+			uint16_t port;
+			uint8_t size, out;
+			uint32_t count;
+			uint64_t value;
+		} io;
+		struct {
+			uint64_t addr, data;
+			uint8_t len, write;
+		} mmio;
+		uint64_t fail_reason;		/* FAIL_ENTRY hardware reason */
+		uint32_t suberror;		/* INTERNAL_ERROR */
+		uint32_t event_type;		/* SYSTEM_EVENT */
+	} u;
+};
+
+const char *reason_name(int32_t reason);	/* NULL for unknown ones */
+int reason_slot(int32_t reason);
+int32_t slot_reason(int slot);
+
+#endif

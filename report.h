@@ -1,0 +1,29 @@
+/*
+ * report.h - vmm's own messages on stderr and the exit statuses they lead to.
+ *
+ * Every message is one line prefixed "vmm: ".  report_ioctl() names the
+ * failing KVM ioctl with strerror(errno) and returns EXIT_HOST, so callers
+ * can write "return report_ioctl(...)".
+ */
+#ifndef VMM_REPORT_H
+#define VMM_REPORT_H
+
+/* Exit statuses (man/vmm.1, EXIT STATUS). */
+enum {
+	EXIT_OK = 0,
+	EXIT_GUEST_FAIL = 1,
+	EXIT_USAGE = 2,
+	EXIT_HOST = 3,
+	EXIT_CRASH = 4,
+	EXIT_TIMEOUT = 124,
+	EXIT_SIGHUP = 129,
+	EXIT_SIGINT = 130,
+	EXIT_SIGPIPE = 141,
+	EXIT_SIGTERM = 143,
+};
+
+void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int report_ioctl(const char *name);
+int report_errno(int status, const char *what);
+
+#endif

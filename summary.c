@@ -1,0 +1,278 @@
+/*
+ * summary.c - add up the vCPUs' counters and say what the run did.
+ *
+ * Runs on the main thread after every vCPU thread has been joined (the live
+ * status line excepted, which reads only the vCPUs' relaxed atomics).
+ */
+#include "summary.h"
+#include "report.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const level_names[] = { "L1", "L2", "?" };
+static const char *const src_names[] = {
+	"no-nested", "none", "flag", "stats", "nested-state", "all"
+};
+static const char *const dirty_names[] = {
+	"changed", "never", "always", "l1-only"
+};
+
+struct totals {
+	uint64_t runs, records, intr, hazards, l2, sent, consumed, failed;
+	uint64_t disagreements, run_pending, detect_runs;
+	uint64_t by_reason[REASON_SLOTS][LEVELS];
+	struct latency_hist lat;
+};
+
+static void add_up(const struct run_info *ri, struct totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned i = 0; i < ri->n; i++) {
+		const struct vcpu *v = &ri->vcpus[i];
+
+		t->runs += atomic_load(&v->live.runs);
+		t->l2 += atomic_load(&v->live.l2);
+		t->hazards += atomic_load(&v->live.hazards);
+		t->records += v->stats.records;
+		t->intr += v->stats.intr;
+		t->sent += atomic_load(&v->kick.sent);
+		t->consumed += atomic_load(&v->kick.consumed);
+		t->failed += atomic_load(&v->kick.send_failed);
+		t->disagreements += v->stats.disagreements;
+		t->run_pending += v->stats.run_pending;
+		t->detect_runs += v->stats.detect_runs;
+		for (int s = 0; s < REASON_SLOTS; s++)
+			for (int l = 0; l < LEVELS; l++)
+				t->by_reason[s][l] += v->stats.by_reason[s][l];
+		lat_merge(&t->lat, &v->kick.lat);
+	}
+}
+
+static double per_second(uint64_t n, uint64_t ns)
+{
+	return ns ? n * 1e9 / ns : 0;
+}
+
+static int reason_label(char *out, size_t len, int slot)
+{
+	int32_t reason = slot_reason(slot);
+	const char *name = reason_name(reason);
+
+	if (name)
+		return snprintf(out, len, "%s", name);
+	if (reason == INT32_MAX)
+		return snprintf(out, len, "OTHER");
+	return snprintf(out, len, "%d", reason);
+}
+
+void summary_print(const struct run_info *ri)
+{
+	struct totals t;
+	char line[1024], name[32];
+	size_t len = 0;
+
+	add_up(ri, &t);
+	report("summary: status %d, %llu exits in %.3f s (%.0f/s), %llu in L2, "
+	       "%llu hazards, %llu log records", ri->status,
+	       (unsigned long long)t.runs, ri->elapsed_ns / 1e9,
+	       per_second(t.runs, ri->elapsed_ns), (unsigned long long)t.l2,
+	       (unsigned long long)t.hazards, (unsigned long long)t.records);
+	for (int s = 0; s < REASON_SLOTS; s++) {
+		for (int l = 0; l < LEVELS; l++) {
+			if (!t.by_reason[s][l] || len > sizeof(line) - 64)
+				continue;
+			reason_label(name, sizeof(name), s);
+			len += snprintf(line + len, sizeof(line) - len,
+					"%s%s %s %llu", len ? ", " : "", name,
+					level_names[l],
+					(unsigned long long)t.by_reason[s][l]);
+		}
+	}
+	if (len)
+		report("  exits: %s", line);
+	for (unsigned i = 0; i < ri->n; i++) {
+		const struct vcpu *v = &ri->vcpus[i];
+
+		report("  vcpu %u: %llu runs (%llu INTR, %llu other), kicks "
+		       "sent %llu consumed %llu, L2 %llu, hazards %llu", i,
+		       (unsigned long long)atomic_load(&v->live.runs),
+		       (unsigned long long)v->stats.intr,
+		       (unsigned long long)v->stats.other,
+		       (unsigned long long)atomic_load(&v->kick.sent),
+		       (unsigned long long)atomic_load(&v->kick.consumed),
+		       (unsigned long long)atomic_load(&v->live.l2),
+		       (unsigned long long)atomic_load(&v->live.hazards));
+	}
+	if (t.lat.n)
+		report("  kick latency: median %.1f us, p99 %.1f us over %llu "
+		       "kicks; seed %llu", lat_percentile(&t.lat, 50) / 1e3,
+		       lat_percentile(&t.lat, 99) / 1e3,
+		       (unsigned long long)t.lat.n,
+		       (unsigned long long)ri->kicker->seed);
+	if (t.failed)
+		report("  %llu kicks could not be queued (RLIMIT_SIGPENDING)",
+		       (unsigned long long)t.failed);
+	if (ri->vm->nested.src == SRC_ALL)
+		report("  level detection: %llu disagreements, %llu run-pending",
+		       (unsigned long long)t.disagreements,
+		       (unsigned long long)t.run_pending);
+}
+
+static size_t json_exits(char *p, size_t cap, const struct totals *t)
+{
+	size_t len = snprintf(p, cap, "\"exits\":{");
+	char name[32];
+	bool first = true;
+
+	for (int s = 0; s < REASON_SLOTS; s++) {
+		uint64_t *c = (uint64_t *)t->by_reason[s];
+
+		if (!c[0] && !c[1] && !c[2])
+			continue;
+		reason_label(name, sizeof(name), s);
+		len += snprintf(p + len, cap - len,
+				"%s\"%s\":{\"L1\":%llu,\"L2\":%llu,\"?\":%llu}",
+				first ? "" : ",", name, (unsigned long long)c[0],
+				(unsigned long long)c[1],
+				(unsigned long long)c[2]);
+		first = false;
+	}
+	return len + snprintf(p + len, cap - len, "}");
+}
+
+static size_t json_vcpu(char *p, size_t cap, const struct vcpu *v)
+{
+	return snprintf(p, cap,
+		"{\"vcpu\":%u,\"runs\":%llu,\"records\":%llu,\"intr\":%llu,"
+		"\"other\":%llu,\"l2\":%llu,\"hazards\":%llu,"
+		"\"kicks_sent\":%llu,\"kicks_consumed\":%llu,"
+		"\"kicks_failed\":%llu,\"detect_runs\":%llu,"
+		"\"disagreements\":%llu,\"run_pending\":%llu,"
+		"\"crashed\":%s}", v->index,
+		(unsigned long long)atomic_load(&v->live.runs),
+		(unsigned long long)v->stats.records,
+		(unsigned long long)v->stats.intr,
+		(unsigned long long)v->stats.other,
+		(unsigned long long)atomic_load(&v->live.l2),
+		(unsigned long long)atomic_load(&v->live.hazards),
+		(unsigned long long)atomic_load(&v->kick.sent),
+		(unsigned long long)atomic_load(&v->kick.consumed),
+		(unsigned long long)atomic_load(&v->kick.send_failed),
+		(unsigned long long)v->stats.detect_runs,
+		(unsigned long long)v->stats.disagreements,
+		(unsigned long long)v->stats.run_pending,
+		v->crashed ? "true" : "false");
+}
+
+static size_t json_kick(char *p, size_t cap, const struct run_info *ri,
+			const struct totals *t)
+{
+	const struct kicker *k = ri->kicker;
+	const struct kick_vcpu *v0 = &ri->vcpus[0].kick;
+	size_t len = snprintf(p, cap,
+		"\"kick\":{\"method\":\"%s\",\"signal\":%d,\"interval_ns\":%llu,"
+		"\"jitter_pct\":%u,\"seed\":%llu,\"first_intervals_ns\":[",
+		k->method == KICK_SIGMASK ? "sigmask" : "immediate-exit",
+		k->sig, (unsigned long long)k->interval_ns, k->jitter,
+		(unsigned long long)k->seed);
+
+	for (unsigned i = 0; i < v0->nfirst; i++)
+		len += snprintf(p + len, cap - len, "%s%llu", i ? "," : "",
+				(unsigned long long)v0->first_intervals[i]);
+	return len + snprintf(p + len, cap - len,
+		"],\"sent\":%llu,\"consumed\":%llu,\"latency_ns\":{\"n\":%llu,"
+		"\"median\":%llu,\"p99\":%llu}}",
+		(unsigned long long)t->sent, (unsigned long long)t->consumed,
+		(unsigned long long)t->lat.n,
+		(unsigned long long)lat_percentile(&t->lat, 50),
+		(unsigned long long)lat_percentile(&t->lat, 99));
+}
+
+static size_t json_summary(char *p, size_t cap, const struct run_info *ri)
+{
+	const struct vm *vm = ri->vm;
+	struct totals t;
+	char kernel[512];
+	size_t len;
+
+	add_up(ri, &t);
+	json_escape(kernel, sizeof(kernel), vm->cfg->kernel);
+	len = snprintf(p, cap,
+		"{\"summary\":{\"status\":%d,\"kernel\":\"%s\",\"elapsed_ns\":"
+		"%llu,\"runs\":%llu,\"records\":%llu,\"exits_per_s\":%.0f,"
+		"\"l2\":%llu,\"hazards\":%llu,\"level_src\":\"%s\","
+		"\"dirty\":\"%s\",\"sync_mask\":%u,\"nested\":%s,",
+		ri->status, kernel, (unsigned long long)ri->elapsed_ns,
+		(unsigned long long)t.runs, (unsigned long long)t.records,
+		per_second(t.runs, ri->elapsed_ns), (unsigned long long)t.l2,
+		(unsigned long long)t.hazards, src_names[vm->nested.src],
+		dirty_names[vm->cfg->dirty], vm->sync_mask,
+		vm->nested.enabled ? "true" : "false");
+	len += json_exits(p + len, cap - len, &t);
+	len += snprintf(p + len, cap - len, ",\"vcpus\":[");
+	for (unsigned i = 0; i < ri->n && len < cap - 512; i++) {
+		if (i)
+			p[len++] = ',';
+		len += json_vcpu(p + len, cap - len, &ri->vcpus[i]);
+	}
+	len += snprintf(p + len, cap - len, "],");
+	len += json_kick(p + len, cap - len, ri, &t);
+	len += snprintf(p + len, cap - len, "}}\n");
+	return len;
+}
+
+int summary_log(const struct run_info *ri)
+{
+	static char buf[1 << 16];
+	size_t len;
+
+	if (!ri->vm->logging)
+		return 0;
+	if (ri->vm->log.format == LOG_JSONL) {
+		len = json_summary(buf, sizeof(buf), ri);
+	} else {
+		struct totals t;
+
+		add_up(ri, &t);
+		len = snprintf(buf, sizeof(buf),
+			"# summary: status %d, %llu runs, %llu records, %llu "
+			"in L2, %llu hazards, kicks sent %llu consumed %llu\n",
+			ri->status, (unsigned long long)t.runs,
+			(unsigned long long)t.records,
+			(unsigned long long)t.l2,
+			(unsigned long long)t.hazards,
+			(unsigned long long)t.sent,
+			(unsigned long long)t.consumed);
+	}
+	if (len >= sizeof(buf))
+		len = sizeof(buf) - 1;
+	return exitlog_write((struct exitlog *)&ri->vm->log, buf, len);
+}
+
+/* Reads only the counters the vCPU threads publish atomically. */
+void summary_status_line(const struct run_info *ri, bool final)
+{
+	uint64_t runs = 0, l2 = 0, hazards = 0, kicks = 0;
+	char line[256];
+	int n;
+
+	for (unsigned i = 0; i < ri->n; i++) {
+		const struct vcpu *v = &ri->vcpus[i];
+
+		runs += atomic_load(&v->live.runs);
+		l2 += atomic_load(&v->live.l2);
+		hazards += atomic_load(&v->live.hazards);
+		kicks += atomic_load(&v->kick.consumed);
+	}
+	n = snprintf(line, sizeof(line),
+		     "\rvmm: %6.1f s  %9.0f exits/s  %8.0f kicks/s  L2 %5.1f%%  "
+		     "hazards %llu%s", ri->elapsed_ns / 1e9,
+		     per_second(runs, ri->elapsed_ns),
+		     per_second(kicks, ri->elapsed_ns),
+		     runs ? 100.0 * l2 / runs : 0.0,
+		     (unsigned long long)hazards, final ? "\n" : "");
+	if (n > 0 && write(STDERR_FILENO, line, n) < 0)
+		return;
+}

@@ -1,0 +1,24 @@
+/*
+ * summary.h - the run's totals: on stderr, as the exit log's last record,
+ * and as a live status line while the run goes on.
+ */
+#ifndef VMM_SUMMARY_H
+#define VMM_SUMMARY_H
+
+#include "vcpu.h"
+#include "vm.h"
+
+struct run_info {
+	const struct vm *vm;
+	struct vcpu *vcpus;
+	unsigned n;
+	const struct kicker *kicker;
+	uint64_t elapsed_ns;
+	int status;
+};
+
+void summary_print(const struct run_info *ri);
+int summary_log(const struct run_info *ri);
+void summary_status_line(const struct run_info *ri, bool final);
+
+#endif

@@ -1,0 +1,417 @@
+/*
+ * vcpu.c - the KVM_RUN loop of one vCPU thread.
+ *
+ * Per exit: run, turn the return into one exit_record (reason from the
+ * return value first: exit_reason is stale after -EINTR), find the level,
+ * dispatch to a device or a verdict, count, log.  Before each entry the
+ * --dirty policy decides which register sets are written back.
+ */
+#include "vcpu.h"
+#include "boot.h"
+#include "report.h"
+#include "vm.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define RFLAGS_IF	(1ull << 9)
+
+static int set_cpuid(struct vcpu *v)
+{
+	const struct kvm_cpuid2 *c = v->vm->cpuid;
+	size_t size = sizeof(*c) + c->nent * sizeof(c->entries[0]);
+	struct kvm_cpuid2 *mine = malloc(size);
+	int r;
+
+	if (!mine)
+		return report_errno(EXIT_HOST, "CPUID table");
+	memcpy(mine, c, size);
+	cpuid_for_vcpu(mine, v->index);
+	r = ioctl(v->fd, KVM_SET_CPUID2, mine);
+	free(mine);
+	return r < 0 ? report_ioctl("KVM_SET_CPUID2") : 0;
+}
+
+static int set_boot_state(struct vcpu *v)
+{
+	const struct vm *vm = v->vm;
+	struct boot_state st;
+
+	if (ioctl(v->fd, KVM_GET_SREGS, &st.sregs) < 0)
+		return report_ioctl("KVM_GET_SREGS");
+	boot_state(&st, vm->image.mode, vm->image.entry, v->index,
+		   vm->cmdline_gpa, vm->image.multiboot);
+	if (ioctl(v->fd, KVM_SET_SREGS, &st.sregs) < 0)
+		return report_ioctl("KVM_SET_SREGS");
+	if (ioctl(v->fd, KVM_SET_REGS, &st.regs) < 0)
+		return report_ioctl("KVM_SET_REGS");
+	v->regs = st.regs;
+	v->sregs = st.sregs;
+	return 0;
+}
+
+int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index)
+{
+	void *run;
+	int r;
+
+	memset(v, 0, sizeof(*v));
+	v->vm = vm;
+	v->index = index;
+	v->probe.stats_fd = -1;
+	v->last_level = LEVEL_L1;
+	console_init(&v->con, STDOUT_FILENO);
+	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, index);
+	if (v->fd < 0)
+		return report_ioctl("KVM_CREATE_VCPU");
+	run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   v->fd, 0);
+	if (run == MAP_FAILED)
+		return report_errno(EXIT_HOST, "mmap of kvm_run");
+	v->run = run;
+	if ((r = set_cpuid(v)) || (r = nested_vcpu_msrs(vm, v->fd)) ||
+	    (r = set_boot_state(v)))
+		return r;
+	if (vm->logging && logbuf_init(&v->logbuf))
+		return report_errno(EXIT_HOST, "log buffer");
+	/* The kernel never writes interrupt_bitmap; a stale bit would be
+	 * injected when sregs are written back.  mmap zeroed it. */
+	v->run->kvm_valid_regs = vm->sync_mask;
+	v->kick.run = v->run;
+	v->kick.vcpu_fd = v->fd;
+	return 0;
+}
+
+void vcpu_destroy(struct vcpu *v)
+{
+	probe_close(&v->probe);
+	logbuf_free(&v->logbuf);
+	if (v->run)
+		munmap(v->run, v->vm->run_size);
+	if (v->fd > 0)
+		close(v->fd);
+	v->run = NULL;
+	v->fd = -1;
+}
+
+/* Which sets to write back before this entry; returns them. */
+static uint8_t prepare_entry(struct vcpu *v, bool have_state)
+{
+	const struct vm *vm = v->vm;
+	uint8_t read = vm->sync_mask ? vm->sync_mask : SYNC_REGS | SYNC_SREGS;
+	uint8_t dirty = 0;
+
+	switch (vm->cfg->dirty) {
+	case DIRTY_NEVER:
+		break;
+	case DIRTY_CHANGED:
+		dirty = v->changed;
+		break;
+	case DIRTY_ALWAYS:
+		dirty = read;
+		break;
+	case DIRTY_L1_ONLY:
+		dirty = v->last_level == LEVEL_L2 ? 0 : read;
+		break;
+	}
+	if (!have_state)
+		dirty = 0;	/* nothing read yet: the boot state stands */
+	v->changed = 0;
+	if (vm->sync_mask) {
+		v->run->kvm_dirty_regs = dirty & vm->sync_mask;
+		return dirty & vm->sync_mask;
+	}
+	if ((dirty & SYNC_REGS) && ioctl(v->fd, KVM_SET_REGS, &v->regs) < 0)
+		report_ioctl("KVM_SET_REGS");
+	if ((dirty & SYNC_SREGS) && ioctl(v->fd, KVM_SET_SREGS, &v->sregs) < 0)
+		report_ioctl("KVM_SET_SREGS");
+	return dirty & (SYNC_REGS | SYNC_SREGS);
+}
+
+/* rip and cr4 from the sync-regs area, or by ioctl with --sync-regs=none. */
+static void read_registers(struct vcpu *v, struct exit_record *rec)
+{
+	unsigned mask = v->vm->sync_mask;
+	const struct kvm_run *run = v->run;
+
+	rec->synced = mask;
+	if (mask) {
+		rec->has_rip = mask & SYNC_REGS;
+		rec->rip = run->s.regs.regs.rip;
+		rec->has_cr4 = mask & SYNC_SREGS;
+		rec->cr4 = run->s.regs.sregs.cr4;
+		return;
+	}
+	rec->has_rip = ioctl(v->fd, KVM_GET_REGS, &v->regs) == 0;
+	rec->rip = v->regs.rip;
+	rec->has_cr4 = ioctl(v->fd, KVM_GET_SREGS, &v->sregs) == 0;
+	rec->cr4 = v->sregs.cr4;
+}
+
+static void fill_record(struct vcpu *v, struct exit_record *rec, int err,
+			uint64_t t, uint8_t dirty)
+{
+	struct vm *vm = v->vm;
+	const struct kvm_run *run = v->run;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->seq = atomic_fetch_add_explicit(&vm->seq, 1,
+					     memory_order_relaxed);
+	rec->t_ns = t - vm->t0_ns;
+	rec->vcpu = v->index;
+	rec->reason = err == EINTR ? REASON_INTR :
+		      err == EAGAIN ? REASON_EAGAIN : (int32_t)run->exit_reason;
+	rec->kicks = kick_vcpu_after_run(&v->kick, err == EINTR, t);
+	rec->dirty = dirty;
+	read_registers(v, rec);
+	switch (rec->reason) {
+	case KVM_EXIT_IO:
+		rec->u.io.port = run->io.port;
+		rec->u.io.size = run->io.size;
+		rec->u.io.out = run->io.direction == KVM_EXIT_IO_OUT;
+		rec->u.io.count = run->io.count;
+		break;
+	case KVM_EXIT_MMIO:
+		rec->u.mmio.addr = run->mmio.phys_addr;
+		rec->u.mmio.len = run->mmio.len;
+		rec->u.mmio.write = run->mmio.is_write;
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		rec->u.fail_reason =
+			run->fail_entry.hardware_entry_failure_reason;
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		rec->u.suberror = run->internal.suberror;
+		break;
+	case KVM_EXIT_SYSTEM_EVENT:
+		rec->u.event_type = run->system_event.type;
+		break;
+	}
+}
+
+static const char *crash_name(int32_t reason)
+{
+	switch (reason) {
+	case KVM_EXIT_SHUTDOWN: return "triple fault (KVM_EXIT_SHUTDOWN)";
+	case KVM_EXIT_INTERNAL_ERROR: return "KVM_EXIT_INTERNAL_ERROR";
+	case KVM_EXIT_FAIL_ENTRY: return "invalid guest state "
+					  "(KVM_EXIT_FAIL_ENTRY)";
+	case KVM_EXIT_SYSTEM_EVENT: return "KVM_EXIT_SYSTEM_EVENT";
+	default: return "unhandled exit";
+	}
+}
+
+static void report_crash(struct vcpu *v, const struct exit_record *rec)
+{
+	struct kvm_regs r = { 0 };
+	struct kvm_sregs s = { 0 };
+	const char *name = reason_name(rec->reason);
+	char detail[64] = "";
+
+	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0)
+		r.rip = rec->rip;
+	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+		s.cr4 = rec->cr4;
+	if (rec->reason == KVM_EXIT_INTERNAL_ERROR)
+		snprintf(detail, sizeof(detail), " suberror %u",
+			 rec->u.suberror);
+	else if (rec->reason == KVM_EXIT_FAIL_ENTRY)
+		snprintf(detail, sizeof(detail), " hardware reason 0x%llx",
+			 (unsigned long long)rec->u.fail_reason);
+	else if (rec->reason == KVM_EXIT_SYSTEM_EVENT)
+		snprintf(detail, sizeof(detail), " type %u",
+			 rec->u.event_type);
+	report("vcpu %u: guest crashed: %s%s (%s %d) at rip 0x%llx rsp 0x%llx "
+	       "rflags 0x%llx cr0 0x%llx cr3 0x%llx cr4 0x%llx efer 0x%llx",
+	       v->index, crash_name(rec->reason), detail, name ? name : "exit",
+	       rec->reason, (unsigned long long)r.rip,
+	       (unsigned long long)r.rsp, (unsigned long long)r.rflags,
+	       (unsigned long long)s.cr0, (unsigned long long)s.cr3,
+	       (unsigned long long)s.cr4, (unsigned long long)s.efer);
+}
+
+static bool interrupts_enabled(struct vcpu *v)
+{
+	if (v->vm->sync_mask & SYNC_REGS)
+		return v->run->s.regs.regs.rflags & RFLAGS_IF;
+	if (!v->vm->sync_mask)
+		return v->regs.rflags & RFLAGS_IF;	/* read this exit */
+	if (ioctl(v->fd, KVM_GET_REGS, &v->regs) < 0)
+		return false;
+	return v->regs.rflags & RFLAGS_IF;
+}
+
+/* Act on an exit; returns true when this vCPU is finished. */
+static bool dispatch(struct vcpu *v, struct io_ctx *ctx,
+		     struct exit_record *rec)
+{
+	struct kvm_run *run = v->run;
+	uint8_t *data;
+
+	ctx->rip = rec->rip;
+	switch (rec->reason) {
+	case REASON_INTR:
+	case REASON_EAGAIN:
+		return false;
+	case KVM_EXIT_IO:
+		data = (uint8_t *)run + run->io.data_offset;
+		iobus_port(ctx, run->io.port, run->io.size,
+			   rec->u.io.out, data, run->io.count);
+		rec->u.io.value = io_value(data, run->io.size);
+		return false;
+	case KVM_EXIT_MMIO:
+		iobus_mmio(ctx, run->mmio.phys_addr, run->mmio.len,
+			   run->mmio.is_write, run->mmio.data);
+		rec->u.mmio.data = io_value(run->mmio.data, run->mmio.len);
+		return false;
+	case KVM_EXIT_HLT:
+		if (interrupts_enabled(v))
+			return false;	/* resumes: nothing will wake it */
+		verdict_vcpu_done(&v->vm->verdict);
+		return true;
+	case KVM_EXIT_SYSTEM_EVENT:
+		if (run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN) {
+			verdict_set(&v->vm->verdict, EXIT_OK);
+			return true;
+		}
+		/* A reset or crash event ends the test like a crash. */
+		__attribute__((fallthrough));
+	default:
+		report_crash(v, rec);
+		v->crashed = true;
+		verdict_set(&v->vm->verdict, EXIT_CRASH);
+		return true;
+	}
+}
+
+/* KVM_GET_NESTED_STATE while an I/O exit is pending would make KVM run
+ * the instruction again: complete it first with an immediate exit. */
+static void complete_pending_io(struct vcpu *v)
+{
+	v->run->immediate_exit = 1;
+	if (ioctl(v->fd, KVM_RUN, 0) < 0 && errno != EINTR)
+		report_ioctl("KVM_RUN (completing I/O)");
+	v->run->immediate_exit = 0;
+	v->stats.detect_runs++;
+}
+
+static void bump(atomic_uint_fast64_t *c)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed)
+			      + 1, memory_order_relaxed);
+}
+
+static void account(struct vcpu *v, const struct exit_record *rec)
+{
+	const struct config *cfg = v->vm->cfg;
+
+	bump(&v->live.runs);
+	v->stats.by_reason[reason_slot(rec->reason)][rec->level]++;
+	if (rec->reason == REASON_INTR)
+		v->stats.intr++;
+	else
+		v->stats.other++;
+	if (rec->level == LEVEL_L2)
+		bump(&v->live.l2);
+	if (rec->hazard)
+		bump(&v->live.hazards);
+	v->stats.disagreements += rec->disagree;
+	v->stats.run_pending += rec->run_pending > 0;
+	if (cfg->max_exits && rec->seq + 1 >= cfg->max_exits)
+		verdict_set(&v->vm->verdict, EXIT_OK);
+}
+
+static void log_record(struct vcpu *v, const struct exit_record *rec)
+{
+	int err;
+
+	if (!v->vm->logging)
+		return;
+	err = exitlog_append(&v->vm->log, &v->logbuf, rec);
+	v->stats.records++;
+	if (err)
+		verdict_set(&v->vm->verdict,
+			    err == EPIPE ? EXIT_SIGPIPE : EXIT_HOST);
+}
+
+static void vcpu_loop(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	struct io_ctx ctx = { .bus = &vm->bus, .con = &v->con,
+			      .verdict = &vm->verdict, .vcpu = v->index };
+	bool late_probe, finished = false, have_state = false;
+	struct exit_record rec;
+
+	while (!finished && !verdict_stopping(&vm->verdict)) {
+		uint8_t dirty = prepare_entry(v, have_state);
+		bool hazard = (dirty & SYNC_SREGS) &&
+			      v->last_level == LEVEL_L2;
+		int ret = ioctl(v->fd, KVM_RUN, 0);
+		int err = ret < 0 ? errno : 0;
+		uint64_t t = now_ns();
+
+		if (ret < 0 && err != EINTR && err != EAGAIN) {
+			report("vcpu %u: KVM_RUN: %s", v->index, strerror(err));
+			verdict_set(&vm->verdict, EXIT_HOST);
+			break;
+		}
+		have_state = true;
+		fill_record(v, &rec, err, t, dirty);
+		rec.hazard = hazard;
+		late_probe = (vm->nested.methods & DETECT_NSTATE) &&
+			     (rec.reason == KVM_EXIT_IO ||
+			      rec.reason == KVM_EXIT_MMIO);
+		if (!late_probe)
+			probe_level(&v->probe, &vm->nested, v->fd, v->run,
+				    &rec);
+		finished = dispatch(v, &ctx, &rec);
+		if (late_probe) {
+			if (!finished)
+				complete_pending_io(v);
+			probe_level(&v->probe, &vm->nested, v->fd, v->run,
+				    &rec);
+		}
+		v->last_level = rec.level;
+		account(v, &rec);
+		log_record(v, &rec);
+	}
+}
+
+static void *vcpu_main(void *arg)
+{
+	struct vcpu *v = arg;
+
+	if (kick_vcpu_begin(&v->kick))
+		verdict_set(&v->vm->verdict, EXIT_HOST);
+	else
+		vcpu_loop(v);
+	console_flush(&v->con);
+	if (v->vm->logging) {
+		int err = exitlog_flush(&v->vm->log, &v->logbuf);
+
+		if (err)
+			verdict_set(&v->vm->verdict, err == EPIPE ?
+				    EXIT_SIGPIPE : EXIT_HOST);
+	}
+	kick_vcpu_end(&v->kick);
+	verdict_thread_exit(&v->vm->verdict);
+	return NULL;
+}
+
+int vcpu_start(struct vcpu *v)
+{
+	int err = pthread_create(&v->thread, NULL, vcpu_main, v);
+
+	if (err) {
+		errno = err;
+		return report_errno(EXIT_HOST, "starting a vCPU thread");
+	}
+	v->kick.thread = v->thread;
+	v->started = true;
+	return 0;
+}

@@ -1,0 +1,246 @@
+/*
+ * vm.c - open KVM, create the VM, map RAM, load the kernel, write the boot
+ * structures.  Every step that can fail says which step and why, and
+ * returns the exit status (2 for bad input, 3 for what the host cannot do).
+ */
+#include "vm.h"
+#include "boot.h"
+#include "compat.h"
+#include "multiboot.h"
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#define KVM_TSS_ADDR		0xfffbd000ull	/* in the hole below 4 GiB */
+#define KVM_IDENTITY_MAP	0xfffbc000ull
+#define CPUID_MAX_ENTRIES	256
+
+static int check_ext(int fd, long cap)
+{
+	int r = ioctl(fd, KVM_CHECK_EXTENSION, cap);
+
+	return r < 0 ? 0 : r;
+}
+
+static void read_caps(struct vm *vm)
+{
+	struct host_caps *c = &vm->caps;
+
+	c->sync_regs = check_ext(vm->vm_fd, KVM_CAP_SYNC_REGS);
+	c->immediate_exit = check_ext(vm->kvm_fd, KVM_CAP_IMMEDIATE_EXIT);
+	c->guest_mode_flag = check_ext(vm->vm_fd, KVM_CAP_X86_GUEST_MODE);
+	c->nested_state = check_ext(vm->vm_fd, KVM_CAP_NESTED_STATE);
+	c->binary_stats = check_ext(vm->vm_fd, KVM_CAP_BINARY_STATS_FD);
+	c->nr_vcpus = check_ext(vm->vm_fd, KVM_CAP_NR_VCPUS);
+	c->max_vcpus = check_ext(vm->vm_fd, KVM_CAP_MAX_VCPUS);
+	if (c->max_vcpus <= 0)
+		c->max_vcpus = c->nr_vcpus > 0 ? c->nr_vcpus : 4;
+}
+
+static int get_supported_cpuid(struct vm *vm)
+{
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + CPUID_MAX_ENTRIES *
+				      sizeof(struct kvm_cpuid_entry2));
+
+	if (!c)
+		return report_errno(EXIT_HOST, "CPUID table");
+	c->nent = CPUID_MAX_ENTRIES;
+	vm->supported = c;
+	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0)
+		return report_ioctl("KVM_GET_SUPPORTED_CPUID");
+	for (uint32_t i = 0; i < c->nent; i++)
+		if (c->entries[i].function == 0x80000001)
+			vm->caps.gib_pages = c->entries[i].edx & (1u << 26);
+	return 0;
+}
+
+/* --sync-regs against KVM_CAP_SYNC_REGS. */
+static int resolve_sync(struct vm *vm)
+{
+	unsigned want = vm->cfg->sync_regs, have = vm->caps.sync_regs;
+
+	if (want == SYNC_DEFAULT) {
+		vm->sync_mask = have & SYNC_ALL;
+		return 0;
+	}
+	if (want & ~have) {
+		report("--sync-regs: this host's KVM_CAP_SYNC_REGS is 0x%x; "
+		       "it cannot sync 0x%x", have, want & ~have);
+		return EXIT_HOST;
+	}
+	vm->sync_mask = want;
+	return 0;
+}
+
+static int resolve_kick_method(struct vm *vm)
+{
+	const struct config *cfg = vm->cfg;
+
+	vm->kick_method = cfg->kick_method;
+	if (!cfg->kick_method_given && !vm->caps.immediate_exit)
+		vm->kick_method = KICK_SIGMASK;
+	if (vm->kick_method == KICK_IMMEDIATE_EXIT && !vm->caps.immediate_exit) {
+		report("--kick-method=immediate-exit: KVM_CAP_IMMEDIATE_EXIT "
+		       "is not supported");
+		return EXIT_HOST;
+	}
+	return 0;
+}
+
+static int check_vcpus(struct vm *vm)
+{
+	unsigned n = vm->cfg->vcpus;
+
+	if (n > (unsigned)vm->caps.max_vcpus) {
+		report("--vcpus=%u: this host allows at most %d vCPUs per VM "
+		       "(KVM_CAP_MAX_VCPUS)", n, vm->caps.max_vcpus);
+		return EXIT_USAGE;
+	}
+	if (n > BOOT_MAX_VCPUS) {
+		report("--vcpus=%u: vmm's boot area has stacks for at most "
+		       "%llu vCPUs", n, BOOT_MAX_VCPUS);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int map_memory(struct vm *vm)
+{
+	uint64_t size = vm->cfg->memory;
+	int err;
+
+	if (size > 512 * GIB) {
+		report("--memory=%llu MiB: larger than vmm supports (512 GiB)",
+		       (unsigned long long)(size >> 20));
+		return EXIT_USAGE;
+	}
+	err = mem_map(&vm->mem, size);
+	if (err) {
+		report("--memory=%llu MiB: cannot map guest RAM: %s",
+		       (unsigned long long)(size >> 20), strerror(err));
+		return EXIT_USAGE;
+	}
+	err = mem_register(&vm->mem, vm->vm_fd);
+	if (err)
+		return err;
+	if (boot_write_tables(&vm->mem, vm->caps.gib_pages)) {
+		report("--memory=%llu MiB: long mode cannot map RAM above "
+		       "4 GiB without 1 GiB pages on this host",
+		       (unsigned long long)(size >> 20));
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int vm_open(struct vm *vm, const struct config *cfg)
+{
+	int api, r;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = cfg;
+	vm->vm_fd = -1;
+	vm->verdict.wake_fd = -1;
+	iobus_init(&vm->bus);
+	vm->kvm_fd = open(cfg->device, O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		report("%s: %s", cfg->device, strerror(errno));
+		return EXIT_HOST;
+	}
+	api = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (api != KVM_API_VERSION) {
+		report("%s: KVM_GET_API_VERSION is %d, expected %d",
+		       cfg->device, api, KVM_API_VERSION);
+		return EXIT_HOST;
+	}
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0)
+		return report_ioctl("KVM_CREATE_VM");
+	r = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (r < 0)
+		return report_ioctl("KVM_GET_VCPU_MMAP_SIZE");
+	vm->run_size = r;
+	read_caps(vm);
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0)
+		return report_ioctl("KVM_SET_TSS_ADDR");
+	if ((r = check_vcpus(vm)) || (r = resolve_sync(vm)) ||
+	    (r = resolve_kick_method(vm)) || (r = get_supported_cpuid(vm)) ||
+	    (r = nested_setup(vm)) || (r = map_memory(vm)))
+		return r;
+	vm->cpuid = nested_cpuid(vm);
+	if (!vm->cpuid)
+		return report_errno(EXIT_HOST, "CPUID table");
+	if (verdict_init(&vm->verdict, cfg->vcpus))
+		return report_errno(EXIT_HOST, "eventfd");
+	return 0;
+}
+
+static int place_cmdline(struct vm *vm)
+{
+	const char *s = vm->cfg->append;
+	size_t len;
+
+	if (!s)
+		return 0;
+	len = strlen(s);
+	if (len >= BOOT_CMDLINE_MAX) {
+		report("--append: %zu bytes is too long (at most %llu)", len,
+		       BOOT_CMDLINE_MAX - 1);
+		return EXIT_USAGE;
+	}
+	memcpy(mem_gpa(&vm->mem, BOOT_CMDLINE, len + 1), s, len + 1);
+	vm->cmdline_gpa = BOOT_CMDLINE;
+	return 0;
+}
+
+int vm_load(struct vm *vm)
+{
+	const struct config *cfg = vm->cfg;
+	struct load_opts opts = {
+		.format = cfg->format, .mode = cfg->mode,
+		.load_addr = cfg->load_addr, .entry = cfg->entry,
+	};
+	char err[256];
+	void *image = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = loader_read_file(cfg->kernel, &image, &len, err, sizeof(err));
+	if (!rc)
+		rc = loader_load(&vm->mem, image, len, &opts, &vm->image, err,
+				 sizeof(err));
+	free(image);
+	if (rc) {
+		report("%s: %s", cfg->kernel, err);
+		return rc;
+	}
+	rc = place_cmdline(vm);
+	if (rc)
+		return rc;
+	if (vm->image.multiboot &&
+	    multiboot_write_info(&vm->mem, (uint32_t)vm->cmdline_gpa)) {
+		report("%s: guest RAM too small for the multiboot "
+		       "information", cfg->kernel);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+void vm_close(struct vm *vm)
+{
+	if (vm->logging)
+		exitlog_close(&vm->log);
+	verdict_destroy(&vm->verdict);
+	iobus_destroy(&vm->bus);
+	free(vm->cpuid);
+	free(vm->supported);
+	mem_unmap(&vm->mem);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+}
