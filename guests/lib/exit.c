@@ -21,6 +21,9 @@ static volatile uint64_t smp_t0 __attribute__((section(".data")));
 
 void exit(int code)
 {
+	/* The VM stops at the outl: do not let it cut another vCPU's line in half.
+	 * The lock is never released; the next thing this vCPU does is halt. */
+	console_lock();
 	outl(EXIT_PORT, (uint32_t)code);
 	halt_forever();
 }

@@ -22,6 +22,8 @@ int main32(uint32_t magic, uint32_t mbinfo, uint32_t cpu, const char *cmdline);
 /* Console: one byte to COM1, or a whole buffer kept together across vCPUs. */
 void serial_putc(char c);
 void console_write(const char *s, size_t n);
+void console_lock(void);
+void console_unlock(void);
 
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -33,7 +35,8 @@ int cmdline_get(const char *cmdline, const char *key, char *buf, size_t size);
 unsigned long cmdline_ulong(const char *cmdline, const char *key, unsigned long def);
 int word_eq(const char *word, const char *s);
 
-/* Ending. exit() stops the whole VM now (any vCPU); halt_forever() stops this
+/* Ending. exit() stops the whole VM now (any vCPU), after taking the console
+ * lock so that no other vCPU's line is cut in half; halt_forever() stops this
  * vCPU only (HLT with IF=0); finish() is what returning from main does. */
 __attribute__((noreturn)) void exit(int code);
 __attribute__((noreturn)) void halt_forever(void);

@@ -12,7 +12,7 @@
 #define LOCK_SPINS 5000000
 
 /* In .data, not .bss: part of the image even when loaded as a flat binary. */
-static volatile uint32_t console_lock __attribute__((section(".data")));
+static volatile uint32_t console_lock_word __attribute__((section(".data")));
 
 void serial_putc(char c)
 {
@@ -22,21 +22,29 @@ void serial_putc(char c)
 	outb(COM1_PORT, (uint8_t)c);
 }
 
-void console_write(const char *s, size_t n)
+/* xchg is atomic with memory; bounded so a vCPU that died holding the lock
+ * cannot silence the others forever (their line may then interleave). */
+void console_lock(void)
 {
-	uint32_t spins = 0;
-
-	/* xchg is atomic with memory; bounded so a vCPU that died holding the lock
-	 * cannot silence the others forever (their line may then interleave). */
-	for (;;) {
+	for (uint32_t spins = 0; spins < LOCK_SPINS; spins++) {
 		uint32_t old = 1;
-		asm volatile("xchgl %0, %1" : "+r"(old), "+m"(console_lock) : : "memory");
-		if (old == 0 || ++spins >= LOCK_SPINS)
-			break;
+		asm volatile("xchgl %0, %1" : "+r"(old), "+m"(console_lock_word) : : "memory");
+		if (old == 0)
+			return;
 		pause();
 	}
+}
+
+void console_unlock(void)
+{
+	asm volatile("" : : : "memory");
+	console_lock_word = 0;
+}
+
+void console_write(const char *s, size_t n)
+{
+	console_lock();
 	for (size_t i = 0; i < n; i++)
 		serial_putc(s[i]);
-	asm volatile("" : : : "memory");
-	console_lock = 0;
+	console_unlock();
 }
