@@ -5,7 +5,8 @@
 # --script FILE runs FILE (sh) inside instead and streams the serial console live; the exit status
 #   is FILE's own (124 on timeout). Cached kernels make this a ~5 s (QEMU) / ~35 s (Bochs) loop.
 # Env: VMM_STATIC (static vmm, default <repo>/vmm.static), GUESTS (default <repo>/guests/build),
-#   NESTED_TIMEOUT (seconds), NESTED_OUT (logs/work dir, default tests/nested/out), NESTED_KEEP=1.
+#   NESTED_TIMEOUT (seconds), NESTED_OUT (logs/work dir, default tests/nested/out), NESTED_KEEP=1
+#   (keep the work dir: initrd, ISO, bochsrc, emulator log), NESTED_APPEND (extra kernel parameters).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -119,6 +120,8 @@ chmod +x "$ir/init" "$ir/bin/busybox"
 
 # quiet keeps the kernel's messages off the TAP lines; the rest cut boot time in emulation.
 cmdline="console=ttyS0,115200 quiet mitigations=off nokaslr tsc=reliable no_timer_check rdinit=/init panic=-1"
+# NESTED_APPEND adds kernel parameters (e.g. "loglevel=7" to see the boot messages again).
+cmdline="$cmdline${NESTED_APPEND:+ $NESTED_APPEND}"
 serial=$work/serial.out
 : >"$serial"
 
@@ -135,7 +138,8 @@ if [ $emu = bochs ]; then
     xorriso -as mkisofs -quiet -o "$work/boot.iso" -b isolinux/isolinux.bin -c isolinux/boot.cat \
         -no-emul-boot -boot-load-size 4 -boot-info-table "$iso" 2>"$work/xorriso.log"
     # Debian's Bochs has no headless display: rfb with timeout=0 needs no client. sync=none and a
-    # fixed ips make runs deterministic and as fast as the host allows.
+    # fixed ips make runs deterministic and as fast as the host allows. The dummy sound drivers
+    # matter: without an ALSA card, Bochs 2.7's default sound driver aborts ("buffer overflow").
     cat >"$work/bochsrc" <<EOF
 cpu: model=corei7_skylake_x, count=1, ips=200000000, reset_on_triple_fault=1, ignore_bad_msrs=1
 megs: 512
@@ -153,6 +157,7 @@ error: action=report
 info: action=ignore
 debug: action=ignore
 mouse: enabled=0
+sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
 EOF
     # Its built-in debugger reads commands: continue, then quit when the guest powers off.
     printf 'c\nquit\n' >"$work/cmds"
