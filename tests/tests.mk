@@ -1,3 +1,32 @@
 # Test targets, included from the top-level Makefile.
-check: check-host check-nested
-check-host: check-unit check-e2e
+#
+#   check         host tests, then the emulated-nested matrix; fails if either fails
+#   check-host    unit tests (cmocka) and end-to-end tests (prove) on this host's /dev/kvm
+#   check-nested  the nested matrix on emulated VMX (Bochs) and SVM (QEMU TCG)
+# Each installs the Debian packages it needs first (tests/deps.sh).
+
+.PHONY: deps-host deps-nested
+
+deps-host:
+	@./tests/deps.sh host
+
+deps-nested:
+	@./tests/deps.sh host nested
+
+check: deps-nested
+	@$(MAKE) --no-print-directory check-host; host=$$?; \
+	 $(MAKE) --no-print-directory check-nested; nested=$$?; \
+	 echo "check: host tests $$( [ $$host = 0 ] && echo passed || echo FAILED )," \
+	      "nested tests $$( [ $$nested = 0 ] && echo passed || echo FAILED )"; \
+	 [ $$host = 0 ] && [ $$nested = 0 ]
+
+check-host: deps-host
+	@$(MAKE) --no-print-directory vmm guests
+	@$(MAKE) --no-print-directory check-unit check-e2e
+
+check-nested: deps-nested
+	@$(MAKE) --no-print-directory vmm.static guests
+	prove -j2 tests/nested/*.t
+
+-include tests/unit/unit.mk
+-include tests/e2e/e2e.mk
