@@ -253,6 +253,17 @@ static int elf_header(Elf *elf, size_t len, GElf_Ehdr *eh, int *cls,
 	return 0;
 }
 
+/* libelf does not recognise an ELF file cut short inside its header. */
+static bool header_cut_short(const void *image, size_t len)
+{
+	const uint8_t *p = image;
+	size_t need = sizeof(Elf64_Ehdr);
+
+	if (len >= EI_NIDENT && p[EI_CLASS] == ELFCLASS32)
+		need = sizeof(Elf32_Ehdr);
+	return len < EI_NIDENT || (len < need && !memcmp(p, ELFMAG, SELFMAG));
+}
+
 static int load_elf(struct guest_mem *mem, const void *image, size_t len,
 		    const struct load_opts *o, struct load_result *r,
 		    char *err, size_t errlen)
@@ -271,7 +282,7 @@ static int load_elf(struct guest_mem *mem, const void *image, size_t len,
 	if (!elf || elf_kind(elf) != ELF_K_ELF) {
 		if (elf)
 			elf_end(elf);
-		return fail(err, errlen, len < EI_NIDENT ?
+		return fail(err, errlen, header_cut_short(image, len) ?
 			    "truncated ELF header" : "not an ELF file");
 	}
 	rc = elf_header(elf, len, &eh, &cls, err, errlen);
