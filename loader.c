@@ -250,6 +250,11 @@ static int elf_header(Elf *elf, size_t len, GElf_Ehdr *eh, int *cls,
 	if (eh->e_type != ET_EXEC)
 		return fail(err, errlen, "ELF type %u is not an executable",
 			    eh->e_type);
+	/* libelf reports a short table as fewer entries: check it here. */
+	if (eh->e_phnum != PN_XNUM &&
+	    (eh->e_phoff > len ||
+	     (uint64_t)eh->e_phnum * eh->e_phentsize > len - eh->e_phoff))
+		return fail(err, errlen, "truncated program header table");
 	return 0;
 }
 
