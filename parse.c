@@ -135,6 +135,10 @@ int parse_sync_list(const char *s, unsigned *mask, const char **why)
 	char word[16];
 	unsigned m = 0;
 
+	if (!*s) {
+		*why = "empty value";
+		return EINVAL;
+	}
 	if (!strcmp(s, "none")) {
 		*mask = 0;
 		return 0;
