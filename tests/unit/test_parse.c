@@ -1,0 +1,252 @@
+/*
+ * test_parse.c - the command-line value parsers (parse.c).
+ *
+ * Numbers (decimal, 0x hex), sizes (K/M/G/T), durations (ns/us/ms/s) and
+ * keyword lists: what they accept, and that every bad value is rejected
+ * with a reason and never silently clamped.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "config.h"
+#include "parse.h"
+
+typedef int (*parser)(const char *, uint64_t *, const char **);
+
+static void accepts(parser fn, const char *s, uint64_t want)
+{
+	const char *why = NULL;
+	uint64_t v = 12345;
+	int rc = fn(s, &v, &why);
+
+	if (rc || v != want)
+		print_error("\"%s\": rc %d (%s), value %llu, expected %llu\n",
+			    s, rc, why ? why : "-", (unsigned long long)v,
+			    (unsigned long long)want);
+	assert_int_equal(rc, 0);
+	assert_int_equal(v, want);
+}
+
+/* Rejected with the given errno and a reason containing want_why. */
+static void rejects(parser fn, const char *s, int want_rc,
+		    const char *want_why)
+{
+	const char *why = NULL;
+	uint64_t v = 0;
+	int rc = fn(s, &v, &why);
+
+	if (rc != want_rc || !why || !strstr(why, want_why))
+		print_error("\"%s\": rc %d (%s), expected %d (%s)\n", s, rc,
+			    why ? why : "-", want_rc, want_why);
+	assert_int_equal(rc, want_rc);
+	assert_non_null(why);
+	assert_non_null(strstr(why, want_why));
+}
+
+static void test_u64_decimal_and_hex(void **state)
+{
+	(void)state;
+	accepts(parse_u64, "0", 0);
+	accepts(parse_u64, "1", 1);
+	accepts(parse_u64, "007", 7);
+	accepts(parse_u64, "4096", 4096);
+	accepts(parse_u64, "0x0", 0);
+	accepts(parse_u64, "0x1000", 0x1000);
+	accepts(parse_u64, "0XfFfF", 0xffff);
+	accepts(parse_u64, "18446744073709551615", UINT64_MAX);
+	accepts(parse_u64, "0xffffffffffffffff", UINT64_MAX);
+}
+
+static void test_u64_rejects(void **state)
+{
+	(void)state;
+	rejects(parse_u64, "", EINVAL, "empty");
+	rejects(parse_u64, "banana", EINVAL, "not a number");
+	rejects(parse_u64, "-1", EINVAL, "not a number");
+	rejects(parse_u64, "+1", EINVAL, "not a number");
+	rejects(parse_u64, " 1", EINVAL, "not a number");
+	rejects(parse_u64, "1 ", EINVAL, "not a number");
+	rejects(parse_u64, "12abc", EINVAL, "not a number");
+	rejects(parse_u64, "1.5", EINVAL, "not a number");
+	rejects(parse_u64, "0x", EINVAL, "not a number");
+	rejects(parse_u64, "0xg", EINVAL, "not a number");
+	rejects(parse_u64, "0x-1", EINVAL, "not a number");
+	rejects(parse_u64, "0x 1", EINVAL, "not a number");
+	rejects(parse_u64, "0x10g", EINVAL, "not a number");
+	rejects(parse_u64, "1K", EINVAL, "not a number");
+	rejects(parse_u64, "18446744073709551616", ERANGE, "too large");
+	rejects(parse_u64, "0x10000000000000000", ERANGE, "too large");
+	rejects(parse_u64, "99999999999999999999999", ERANGE, "too large");
+}
+
+static void test_size_suffixes(void **state)
+{
+	(void)state;
+	accepts(parse_size, "0", 0);
+	accepts(parse_size, "512", 512);
+	accepts(parse_size, "4K", 4096);
+	accepts(parse_size, "4k", 4096);
+	accepts(parse_size, "64M", 64ull << 20);
+	accepts(parse_size, "64m", 64ull << 20);
+	accepts(parse_size, "1G", 1ull << 30);
+	accepts(parse_size, "5g", 5ull << 30);
+	accepts(parse_size, "2T", 2ull << 40);
+	accepts(parse_size, "1KiB", 1024);
+	accepts(parse_size, "1MB", 1ull << 20);
+	accepts(parse_size, "3GiB", 3ull << 30);
+	accepts(parse_size, "0x10M", 16ull << 20);
+	accepts(parse_size, "0x1000", 0x1000);
+	accepts(parse_size, "16777215T", 16777215ull << 40);
+}
+
+static void test_size_rejects(void **state)
+{
+	(void)state;
+	rejects(parse_size, "", EINVAL, "empty");
+	rejects(parse_size, "banana", EINVAL, "not a number");
+	rejects(parse_size, "M", EINVAL, "not a number");
+	rejects(parse_size, "-64M", EINVAL, "not a number");
+	rejects(parse_size, "64Q", EINVAL, "suffix");
+	rejects(parse_size, "64 M", EINVAL, "suffix");
+	rejects(parse_size, "64MM", EINVAL, "suffix");
+	rejects(parse_size, "64Mi", EINVAL, "suffix");
+	rejects(parse_size, "64MiBx", EINVAL, "suffix");
+	rejects(parse_size, "64B", EINVAL, "suffix");
+	rejects(parse_size, "1.5G", EINVAL, "suffix");
+	/* 2^64 and beyond, in several spellings: never wrapped to small. */
+	rejects(parse_size, "16777216T", ERANGE, "too large");
+	rejects(parse_size, "17179869184G", ERANGE, "too large");
+	rejects(parse_size, "18446744073709551615K", ERANGE, "too large");
+	rejects(parse_size, "18446744073709551616", ERANGE, "too large");
+}
+
+static void test_duration_units(void **state)
+{
+	(void)state;
+	accepts(parse_duration, "0", 0);
+	accepts(parse_duration, "10", 10000000000ull);	/* bare: seconds */
+	accepts(parse_duration, "10s", 10000000000ull);
+	accepts(parse_duration, "500ms", 500000000ull);
+	accepts(parse_duration, "50us", 50000);
+	accepts(parse_duration, "100ns", 100);
+	accepts(parse_duration, "0ms", 0);
+	accepts(parse_duration, "0x10us", 16000);
+	accepts(parse_duration, "18446744073709551615ns", UINT64_MAX);
+	accepts(parse_duration, "18446744073s", 18446744073000000000ull);
+}
+
+static void test_duration_rejects(void **state)
+{
+	(void)state;
+	rejects(parse_duration, "", EINVAL, "empty");
+	rejects(parse_duration, "ms", EINVAL, "not a number");
+	rejects(parse_duration, "-1s", EINVAL, "not a number");
+	rejects(parse_duration, "1m", EINVAL, "unit");
+	rejects(parse_duration, "1h", EINVAL, "unit");
+	rejects(parse_duration, "1MS", EINVAL, "unit");
+	rejects(parse_duration, "1 s", EINVAL, "unit");
+	rejects(parse_duration, "1.5s", EINVAL, "unit");
+	rejects(parse_duration, "10sec", EINVAL, "unit");
+	rejects(parse_duration, "18446744074s", ERANGE, "too large");
+	rejects(parse_duration, "18446744073710ms", ERANGE, "too large");
+	rejects(parse_duration, "99999999999999999999ns", ERANGE, "too large");
+}
+
+static void test_keyword(void **state)
+{
+	static const char *const modes[] = { "real", "protected", "long",
+					     NULL };
+	const char *why = NULL;
+	int i = -1;
+
+	(void)state;
+	assert_int_equal(parse_keyword("real", modes, &i, &why), 0);
+	assert_int_equal(i, 0);
+	assert_int_equal(parse_keyword("long", modes, &i, &why), 0);
+	assert_int_equal(i, 2);
+	i = 7;
+	assert_int_equal(parse_keyword("Long", modes, &i, &why), EINVAL);
+	assert_int_equal(i, 7);			/* untouched on error */
+	assert_non_null(why);
+	assert_int_equal(parse_keyword("lon", modes, &i, &why), EINVAL);
+	assert_int_equal(parse_keyword("longer", modes, &i, &why), EINVAL);
+	assert_int_equal(parse_keyword("", modes, &i, &why), EINVAL);
+	assert_int_equal(parse_keyword(" real", modes, &i, &why), EINVAL);
+}
+
+static void sync_ok(const char *s, unsigned want)
+{
+	const char *why = NULL;
+	unsigned mask = 0xdead;
+
+	if (parse_sync_list(s, &mask, &why))
+		print_error("\"%s\": %s\n", s, why);
+	assert_int_equal(parse_sync_list(s, &mask, &why), 0);
+	assert_int_equal(mask, want);
+}
+
+static void sync_bad(const char *s)
+{
+	const char *why = NULL;
+	unsigned mask = 0xdead;
+
+	if (!parse_sync_list(s, &mask, &why))
+		print_error("\"%s\" accepted as 0x%x\n", s, mask);
+	assert_int_equal(parse_sync_list(s, &mask, &why), EINVAL);
+	assert_non_null(why);
+	assert_int_equal(mask, 0xdead);		/* untouched on error */
+}
+
+static void test_sync_list(void **state)
+{
+	(void)state;
+	sync_ok("none", 0);
+	sync_ok("all", SYNC_DEFAULT);
+	sync_ok("regs", SYNC_REGS);
+	sync_ok("sregs", SYNC_SREGS);
+	sync_ok("events", SYNC_EVENTS);
+	sync_ok("regs,sregs", SYNC_REGS | SYNC_SREGS);
+	sync_ok("events,regs", SYNC_EVENTS | SYNC_REGS);
+	sync_ok("regs,sregs,events", SYNC_ALL);
+	sync_ok("sregs,sregs", SYNC_SREGS);
+}
+
+static void test_sync_list_rejects(void **state)
+{
+	(void)state;
+	sync_bad("");
+	sync_bad(",");
+	sync_bad("regs,");
+	sync_bad(",regs");
+	sync_bad("regs,,sregs");
+	sync_bad("regs sregs");
+	sync_bad("REGS");
+	sync_bad("reg");
+	sync_bad("regs,fpu");
+	sync_bad("none,regs");
+	sync_bad("all,regs");
+	sync_bad("averyveryverylongwordindeed");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_u64_decimal_and_hex),
+		cmocka_unit_test(test_u64_rejects),
+		cmocka_unit_test(test_size_suffixes),
+		cmocka_unit_test(test_size_rejects),
+		cmocka_unit_test(test_duration_units),
+		cmocka_unit_test(test_duration_rejects),
+		cmocka_unit_test(test_keyword),
+		cmocka_unit_test(test_sync_list),
+		cmocka_unit_test(test_sync_list_rejects),
+	};
+
+	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);
+}
