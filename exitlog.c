@@ -275,12 +275,12 @@ size_t record_format_text(char *out, const struct exit_record *r)
 		p = put(p, "+pending");
 	if (r->disagree)
 		p = put(p, "!disagree");
-	p = pad(p, col, 70);
+	p = pad(p, col, 74);	/* fits "L2/nested-state+pending" */
 	p = put(p, " sync=");
 	p = put_sync_text(p, r->synced);
 	p = put(p, " dirty=");
 	p = put_sync_text(p, r->dirty);
-	p = pad(p, col, 91);
+	p = pad(p, col, 95);
 	if (r->has_rip) {
 		p = put(p, " rip=");
 		p = put_hex(p, r->rip);
