@@ -100,23 +100,35 @@ static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a < b + blen && b < a + alen;
 }
 
-/* Checks shared by flat images and ELF segments. */
-static int check_range(const struct guest_mem *mem, const char *what,
-		       uint64_t gpa, uint64_t len, char *err, size_t errlen)
+/* vmm's boot area: the vCPUs' stacks below 0x80000, then the GDT, page
+ * tables and boot information up to 0xa0000. */
+static uint64_t reserved_start(const struct load_opts *o)
 {
+	unsigned n = o->vcpus ? o->vcpus : 1;
+
+	return boot_stack_top(n - 1) - BOOT_STACK_SIZE;
+}
+
+/* Checks shared by flat images and ELF segments. */
+static int check_range(const struct guest_mem *mem, const struct load_opts *o,
+		       const char *what, uint64_t gpa, uint64_t len,
+		       char *err, size_t errlen)
+{
+	uint64_t lo = reserved_start(o);
+
 	if (gpa + len < gpa || !mem_gpa(mem, gpa, len))
 		return fail(err, errlen,
 			    "%s 0x%llx-0x%llx does not fit in guest RAM "
 			    "(%llu MiB)", what, (unsigned long long)gpa,
 			    (unsigned long long)(gpa + len),
 			    (unsigned long long)(mem->size >> 20));
-	if (overlaps(gpa, len, BOOT_RESERVED_START,
-		     BOOT_RESERVED_END - BOOT_RESERVED_START))
+	if (overlaps(gpa, len, lo, BOOT_RESERVED_END - lo))
 		return fail(err, errlen,
 			    "%s 0x%llx-0x%llx overlaps vmm's boot area "
-			    "0x%llx-0x%llx", what, (unsigned long long)gpa,
+			    "(vCPU stacks, GDT, page tables) 0x%llx-0x%llx",
+			    what, (unsigned long long)gpa,
 			    (unsigned long long)(gpa + len),
-			    BOOT_RESERVED_START, BOOT_RESERVED_END);
+			    (unsigned long long)lo, BOOT_RESERVED_END);
 	return 0;
 }
 
@@ -150,14 +162,16 @@ static int load_flat(struct guest_mem *mem, const void *image, size_t len,
 	at = o->load_addr;
 	if (at == LOADER_NO_ADDR)
 		at = r->mode == MODE_REAL ? REAL_LOAD_ADDR : FLAT_LOAD_ADDR;
-	rc = check_range(mem, "image", at, len, err, errlen);
+	r->entry = o->entry == LOADER_NO_ADDR ? at : o->entry;
+	rc = check_range(mem, o, "image", at, len, err, errlen);
+	if (!rc)
+		rc = check_entry(mem, r->entry, r->mode, err, errlen);
 	if (rc)
 		return rc;
 	memcpy(mem_gpa(mem, at, len), image, len);
-	r->entry = o->entry == LOADER_NO_ADDR ? at : o->entry;
 	r->image_start = at;
 	r->image_end = at + len;
-	return check_entry(mem, r->entry, r->mode, err, errlen);
+	return 0;
 }
 
 static const char *machine_name(unsigned m)
@@ -178,7 +192,8 @@ struct segment { uint64_t paddr, filesz, memsz, offset; };
 
 /* Read and check every PT_LOAD before copying any of them. */
 static int elf_segments(Elf *elf, size_t len, const struct guest_mem *mem,
-			struct segment *seg, size_t *nseg,
+			const struct load_opts *o, struct segment *seg,
+			size_t *nseg,
 			char *err, size_t errlen)
 {
 	size_t phnum;
@@ -205,7 +220,7 @@ static int elf_segments(Elf *elf, size_t len, const struct guest_mem *mem,
 		if (ph.p_offset > len || ph.p_filesz > len - ph.p_offset)
 			return fail(err, errlen, "%s: data lies beyond the end "
 				    "of the file", what);
-		rc = check_range(mem, what, ph.p_paddr, ph.p_memsz, err,
+		rc = check_range(mem, o, what, ph.p_paddr, ph.p_memsz, err,
 				 errlen);
 		if (rc)
 			return rc;
@@ -292,7 +307,7 @@ static int load_elf(struct guest_mem *mem, const void *image, size_t len,
 	}
 	rc = elf_header(elf, len, &eh, &cls, err, errlen);
 	if (!rc)
-		rc = elf_segments(elf, len, mem, seg, &nseg, err, errlen);
+		rc = elf_segments(elf, len, mem, o, seg, &nseg, err, errlen);
 	elf_end(elf);
 	if (rc)
 		return rc;
@@ -302,6 +317,10 @@ static int load_elf(struct guest_mem *mem, const void *image, size_t len,
 	if (r->mode == MODE_DEFAULT)
 		r->mode = (cls == ELFCLASS32 || r->multiboot) ?
 			  MODE_PROTECTED : MODE_LONG;
+	r->entry = o->entry == LOADER_NO_ADDR ? eh.e_entry : o->entry;
+	rc = check_entry(mem, r->entry, r->mode, err, errlen);
+	if (rc)
+		return rc;
 	r->image_start = UINT64_MAX;
 	r->image_end = 0;
 	for (size_t i = 0; i < nseg; i++) {
@@ -315,8 +334,7 @@ static int load_elf(struct guest_mem *mem, const void *image, size_t len,
 		if (seg[i].paddr + seg[i].memsz > r->image_end)
 			r->image_end = seg[i].paddr + seg[i].memsz;
 	}
-	r->entry = o->entry == LOADER_NO_ADDR ? eh.e_entry : o->entry;
-	return check_entry(mem, r->entry, r->mode, err, errlen);
+	return 0;
 }
 
 int loader_load(struct guest_mem *mem, const void *image, size_t len,

@@ -20,6 +20,7 @@ struct load_opts {
 	enum cpu_mode mode;		/* MODE_DEFAULT: decide from the image */
 	uint64_t load_addr;		/* flat only; LOADER_NO_ADDR = default */
 	uint64_t entry;			/* LOADER_NO_ADDR = from image */
+	unsigned vcpus;			/* their stacks are reserved; 0 = 1 */
 };
 
 struct load_result {

@@ -203,6 +203,7 @@ int vm_load(struct vm *vm)
 	struct load_opts opts = {
 		.format = cfg->format, .mode = cfg->mode,
 		.load_addr = cfg->load_addr, .entry = cfg->entry,
+		.vcpus = cfg->vcpus,
 	};
 	char err[256];
 	void *image = NULL;

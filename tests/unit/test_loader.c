@@ -54,7 +54,7 @@ static int setup(void **state)
 	memset(f->ram, POISON, RAM_SIZE);
 	mem_layout(&f->mem, f->ram, RAM_SIZE);
 	f->opts = (struct load_opts){ FORMAT_AUTO, MODE_DEFAULT,
-				      LOADER_NO_ADDR, LOADER_NO_ADDR };
+				      LOADER_NO_ADDR, LOADER_NO_ADDR, 1 };
 	*state = f;
 	return 0;
 }
@@ -300,13 +300,21 @@ static void test_reject_flat_boot_area(void **state)
 
 	f->opts.load_addr = 0x90000;
 	assert_rejected(f, 16, "boot area");
-	f->opts.load_addr = BOOT_RESERVED_START - 8;	/* straddles start */
+	/* One vCPU: its stack page 0x7f000 starts the boot area. */
+	f->opts.load_addr = 0x7f000 - 8;		/* straddles start */
 	assert_rejected(f, 16, "boot area");
 	f->opts.load_addr = BOOT_RESERVED_END - 8;	/* straddles end */
 	assert_rejected(f, 16, "boot area");
-	f->opts.load_addr = BOOT_RESERVED_START - 16;	/* just below: fine */
+	f->opts.load_addr = 0x7f000 - 16;		/* just below: fine */
 	assert_int_equal(load(f, 16), 0);
 	f->opts.load_addr = BOOT_RESERVED_END;		/* just above: fine */
+	assert_int_equal(load(f, 16), 0);
+	/* Four vCPUs: their stacks reach down to 0x7c000. */
+	f->opts.vcpus = 4;
+	f->opts.load_addr = 0x7c000 - 8;
+	assert_rejected(f, 16, "boot area");
+	assert_non_null(strstr(f->err, "0x7c000-0xa0000"));
+	f->opts.load_addr = 0x7c000 - 16;
 	assert_int_equal(load(f, 16), 0);
 }
 
@@ -578,7 +586,7 @@ static void test_reject_segment_in_boot_area(void **state)
 	size_t len = make_elf64(f->image, EM_X86_64, 0x100000, s, 2);
 
 	assert_rejected(f, len, "boot area");
-	assert_non_null(strstr(f->err, "0x80000-0xa0000"));
+	assert_non_null(strstr(f->err, "0x7f000-0xa0000"));
 	s[1] = (struct seg){ 0x70000, 0x10, 0x10001, 0 };	/* bss reaches in */
 	len = make_elf64(f->image, EM_X86_64, 0x100000, s, 2);
 	assert_rejected(f, len, "boot area");

@@ -9,7 +9,7 @@ UNIT_BINS = $(UNIT_TESTS:%=tests/build/test_%)
 UNIT_LDLIBS = -lcmocka -lelf -pthread
 
 tests/build/test_parse: parse.o
-tests/build/test_loader: loader.o multiboot.o memory.o report.o
+tests/build/test_loader: loader.o multiboot.o memory.o boot.o report.o
 tests/build/test_boot: boot.o memory.o report.o
 tests/build/test_exitlog: exitlog.o record.o report.o
 tests/build/test_kick: kick.o report.o
