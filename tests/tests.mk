@@ -30,3 +30,6 @@ check-nested: deps-nested
 
 -include tests/unit/unit.mk
 -include tests/e2e/e2e.mk
+-include tests/fuzz/fuzz.mk
+-include tests/sanitize.mk
+-include tests/soak.mk
