@@ -5,6 +5,7 @@
 # the Bochs platforms sort first, so the slow ones start at once and QEMU fills in behind them.
 set -eu
 
+start=$(date +%s)
 here=$(cd "$(dirname "$0")" && pwd)
 out=${NESTED_OUT:-$here/out}
 mkdir -p "$out"
@@ -19,7 +20,9 @@ done
 if ! command -v prove >/dev/null; then
     [ "$(id -u)" = 0 ] && { apt-get update -qq >/dev/null 2>&1 || true; apt-get install -y -qq perl >/dev/null 2>&1 || true; }
 fi
-start=$(date +%s)
+# The whole run must end within NESTED_BUDGET seconds (default 10 minutes): every platform's
+# emulator timeout is capped at this deadline, and a platform started too late skips.
+export NESTED_DEADLINE=${NESTED_DEADLINE:-$((start + ${NESTED_BUDGET:-600} - 15))}
 rc=0
 if command -v prove >/dev/null; then
     prove -j2 "${@:--v}" "$here"/*.t || rc=$?

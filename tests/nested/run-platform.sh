@@ -5,7 +5,8 @@
 # --script FILE runs FILE (sh) inside instead and streams the serial console live; the exit status
 #   is FILE's own (124 on timeout). Cached kernels make this a ~5 s (QEMU) / ~35 s (Bochs) loop.
 # Env: VMM_STATIC (static vmm, default <repo>/vmm.static), GUESTS (default <repo>/guests/build),
-#   NESTED_TIMEOUT (seconds), NESTED_OUT (logs/work dir, default tests/nested/out), NESTED_KEEP=1
+#   NESTED_TIMEOUT (seconds; default 480 Bochs, 360 QEMU), NESTED_DEADLINE (epoch s; run-all's
+#   budget, a cap on NESTED_TIMEOUT), NESTED_OUT (logs/work dir, default tests/nested/out), NESTED_KEEP=1
 #   (keep the work dir: initrd, ISO, bochsrc, emulator log), NESTED_APPEND (extra kernel parameters).
 set -eu
 
@@ -126,7 +127,7 @@ serial=$work/serial.out
 : >"$serial"
 
 if [ $emu = bochs ]; then
-    timeout_s=${NESTED_TIMEOUT:-300}
+    timeout_s=${NESTED_TIMEOUT:-480}
     iso=$work/iso
     mkdir -p "$iso/isolinux"
     cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$iso/isolinux/"
@@ -163,10 +164,18 @@ EOF
     printf 'c\nquit\n' >"$work/cmds"
     set -- bochs -q -f "$work/bochsrc" -rc "$work/cmds"
 else
-    timeout_s=${NESTED_TIMEOUT:-180}
+    timeout_s=${NESTED_TIMEOUT:-360}
     set -- qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 1G -nodefaults -display none -no-reboot \
         -monitor none -serial "file:$serial" -kernel "$kdir/vmlinuz" -initrd "$work/initrd.gz" \
         -append "$cmdline"
+fi
+
+# run-all.sh sets NESTED_DEADLINE (epoch seconds) so the whole matrix stays within its budget: no
+# platform may run past it, whatever its own timeout.
+if [ -n "${NESTED_DEADLINE:-}" ]; then
+    left=$((NESTED_DEADLINE - $(date +%s)))
+    [ $left -ge 30 ] || skip_all "no time left in the run-all budget"
+    [ $left -lt $timeout_s ] && timeout_s=$left
 fi
 
 # Launch under a hard timeout and watch the serial log, timing the boot milestones on the wall clock.
@@ -231,6 +240,7 @@ while IFS= read -r line; do
             status=ok; case $line in "not ok "*) status=not-ok ;; esac
             # Drop the inner number and leading " - ", keep description and directives.
             desc=$(printf '%s\n' "$line" | sed -E 's/^(not )?ok[ ]+[0-9]*[ ]*(- )?//')
+            desc=${desc#"$platform: "}  # matrix.sh may name the platform itself: say it once
             n=$((n + 1))
             if [ $status = ok ]; then echo "ok $n - $platform: $desc"
             else echo "not ok $n - $platform: $desc"
