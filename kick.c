@@ -322,6 +322,8 @@ void kick_vcpu_end(struct kick_vcpu *v)
 	while (!atomic_load(&k->sends_done) ||
 	       atomic_load(&v->consumed) < atomic_load(&v->sent))
 		dequeue(v, 0, &tick);
+	/* Among them the stop kick: no record counts these. */
+	v->late = atomic_load(&v->consumed) - v->reported;
 	v->run = NULL;
 	this_vcpu = NULL;
 }

@@ -52,6 +52,7 @@ struct kick_vcpu {
 	atomic_uint_fast64_t consumed;	/* by this vCPU (and its handler) */
 	atomic_uint_fast64_t send_failed;
 	uint64_t reported;		/* consumed, as of the last record */
+	uint64_t late;			/* consumed after the last record */
 	struct latency_hist lat;	/* send -> KVM_RUN return */
 	struct kick_rng rng;
 	uint64_t next_ns;

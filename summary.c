@@ -148,7 +148,7 @@ static size_t json_vcpu(char *p, size_t cap, const struct vcpu *v)
 		"{\"vcpu\":%u,\"runs\":%llu,\"records\":%llu,\"intr\":%llu,"
 		"\"other\":%llu,\"l2\":%llu,\"hazards\":%llu,"
 		"\"kicks_sent\":%llu,\"kicks_consumed\":%llu,"
-		"\"kicks_failed\":%llu,\"detect_runs\":%llu,"
+		"\"kicks_late\":%llu,\"kicks_failed\":%llu,\"detect_runs\":%llu,"
 		"\"disagreements\":%llu,\"run_pending\":%llu,"
 		"\"crashed\":%s}", v->index,
 		(unsigned long long)atomic_load(&v->live.runs),
@@ -159,6 +159,7 @@ static size_t json_vcpu(char *p, size_t cap, const struct vcpu *v)
 		(unsigned long long)atomic_load(&v->live.hazards),
 		(unsigned long long)atomic_load(&v->kick.sent),
 		(unsigned long long)atomic_load(&v->kick.consumed),
+		(unsigned long long)v->kick.late,
 		(unsigned long long)atomic_load(&v->kick.send_failed),
 		(unsigned long long)v->stats.detect_runs,
 		(unsigned long long)v->stats.disagreements,

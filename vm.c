@@ -125,16 +125,22 @@ static int map_memory(struct vm *vm)
 		       (unsigned long long)(size >> 20), strerror(err));
 		return EXIT_USAGE;
 	}
-	err = mem_register(&vm->mem, vm->vm_fd);
-	if (err)
-		return err;
-	if (boot_write_tables(&vm->mem, vm->caps.gib_pages)) {
-		report("--memory=%llu MiB: long mode cannot map RAM above "
-		       "4 GiB without 1 GiB pages on this host",
-		       (unsigned long long)(size >> 20));
-		return EXIT_USAGE;
-	}
-	return 0;
+	return mem_register(&vm->mem, vm->vm_fd);
+}
+
+/* The GDT and page tables.  Only a long-mode entry uses the page tables,
+ * so only it needs 1 GiB pages to map RAM above 4 GiB. */
+static int write_boot_tables(struct vm *vm)
+{
+	bool long_mode = vm->image.mode == MODE_LONG;
+
+	if (!boot_write_tables(&vm->mem, vm->caps.gib_pages || !long_mode))
+		return 0;
+	report("--memory=%llu MiB: a long-mode entry needs 1 GiB pages to "
+	       "map RAM above 4 GiB, and this host's KVM does not offer them "
+	       "(CPUID 0x80000001 EDX bit 26)",
+	       (unsigned long long)(vm->mem.size >> 20));
+	return EXIT_HOST;
 }
 
 int vm_open(struct vm *vm, const struct config *cfg)
@@ -219,7 +225,9 @@ int vm_load(struct vm *vm)
 		report("%s: %s", cfg->kernel, err);
 		return rc;
 	}
-	rc = place_cmdline(vm);
+	rc = write_boot_tables(vm);
+	if (!rc)
+		rc = place_cmdline(vm);
 	if (rc)
 		return rc;
 	if (vm->image.multiboot &&

@@ -140,5 +140,4 @@ ok '[ $rc = 0 ] && grep -q "Hello from vmm" "$out"' "--device=/dev/kvm overrides
 # More RAM than long-mode page tables can map without 1 GiB pages, which this
 # host's KVM does not offer: vmm's own message blames the host, so the status
 # should say "the host cannot" (3), not "usage error" (2).
-todo "-m 4G in long mode is refused 'without 1 GiB pages on this host' with status 2, not 3"
 MUST=--memory= bad 3 "--memory=4G in long mode on a host without 1 GiB pages" -- -k "$K" --memory=4G

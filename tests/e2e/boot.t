@@ -78,6 +78,5 @@ run_vmm -q -k "$G/hello64.elf" -m 3G
 ok '[ $rc = 0 ] && grep -q "Hello from vmm (long mode, vcpu 0)" "$out"' "hello64.elf -m 3G (just below the hole): status 0"
 # Protected mode without paging maps nothing: 4 GiB of RAM (1 GiB above the hole)
 # must not be refused for a long-mode page-table limit.
-todo "a protected-mode kernel with -m 4G is refused with a long-mode page-table reason (status 2)"
 run_vmm -q -k "$G/hello32.elf" -m 4G
 ok '[ $rc = 0 ] && grep -q "Hello from vmm (protected mode, vcpu 0)" "$out"' "hello32.elf -m 4G (RAM above the hole, no paging): status 0"
