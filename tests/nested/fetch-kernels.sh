@@ -139,6 +139,9 @@ fetch_612() {
                -o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt/cache" \
                -o APT::Sandbox::User=root
         apt-get "$@" -q update >&2 || skip "apt-get update for trixie failed (offline or missing keyring?)"
+        # apt-get update exits 0 when a fetch fails: the index itself says whether it worked.
+        ls "$apt/lists/"*_dists_trixie_main_binary-amd64_Packages* >/dev/null 2>&1 ||
+            skip "apt-get update fetched no trixie package index from $mirror (offline or keyring?)"
         pkg=$(apt-cache "$@" depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-6\.12\./ { print $2; exit }')
         # If trixie's metapackage ever moves past 6.12, fall back to the newest 6.12 cloud image.
         [ -n "$pkg" ] || pkg=$(apt-cache "$@" pkgnames linux-image-6.12. 2>/dev/null | grep -- '-cloud-amd64$' | grep -v -- '-dbg' | sort -V | tail -n1)
