@@ -26,7 +26,7 @@ vmm: $(OBJS)
 
 # A static vmm for the initramfs of the emulated-nested tests.
 vmm.static: $(SRCS) $(wildcard *.h)
-	$(CC) $(CFLAGS) -static -o $@ $(SRCS) -lelf -lz -lzstd -pthread
+	$(CC) $(CFLAGS) -static -o $@ $(SRCS) -lelf -lz -pthread
 
 %.o: %.c $(wildcard *.h)
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -46,6 +46,15 @@ install: vmm
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 vmm $(DESTDIR)$(BINDIR)/vmm
 	install -m 644 man/vmm.1 $(DESTDIR)$(MANDIR)/man1/vmm.1
+
+bench/floor: bench/floor.c loader.o boot.o memory.o multiboot.o report.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+bench: vmm guests bench/floor
+	./bench/bench.sh
+
+bench-quick: vmm guests bench/floor
+	./bench/bench.sh --quick
 
 clean:
 	rm -f vmm vmm.static *.o

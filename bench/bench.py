@@ -1,0 +1,318 @@
+#!/usr/bin/env python3
+"""bench.py - runs the cases of issue 7 (floor, vmm variants, QEMU/KVM), prints one table with
+min/median/max and ratios of medians, PASS/MISS per target, and writes bench/results.json.
+Called by bench.sh after it built vmm, the guests and bench/floor. Never fails on a MISS.
+
+Every exit-rate case is run at n=N and at n=0 (same command otherwise); the medians of the n=0
+runs (process start-up, boot, guest print and exit) are subtracted, so that a rate is
+N*vcpus / (median wall(n=N) - median wall(n=0)) and CPU per exit likewise uses user time."""
+import json, os, shutil, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+os.chdir(ROOT)
+QUICK = "--quick" in sys.argv
+N = int(os.environ.get("BENCH_N", 20000 if QUICK else 1000000))
+RUNS = int(os.environ.get("BENCH_RUNS", 3 if QUICK else 5))
+KICK_S = float(os.environ.get("BENCH_KICK_S", 0.5 if QUICK else 2))
+SEABIOS_RUNS = int(os.environ.get("BENCH_SEABIOS_RUNS", 0 if QUICK else RUNS))  # ~10 s a boot
+TMP = tempfile.mkdtemp(prefix="vmm-bench.")
+G = "guests/build"
+EXITS, EXITS32 = f"{G}/exits.elf", f"{G}/exits32.elf"
+QEMU = shutil.which("qemu-system-x86_64")
+QEMU_BASE = [QEMU or "qemu-system-x86_64", "-accel", "kvm", "-cpu", "host,-arch-capabilities",
+             "-m", "64", "-nographic", "-no-reboot",
+             "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
+QEMU_OK = {0: False, 1: True}  # isa-debug-exit: status (v<<1)|1, so 1 is the guest's 0
+
+
+def run(argv, ok=(0,)):
+    """Run argv, output discarded; returns (wall s, user s, sys s, maxrss KiB)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+    err = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    code = os.waitstatus_to_exitcode(status)
+    if code not in ok:
+        raise RuntimeError(f"{' '.join(argv)}: status {code}: {err.decode()[-300:]}")
+    return wall, ru.ru_utime, ru.ru_stime, ru.ru_maxrss
+
+
+def stats(xs):
+    return {"min": min(xs), "median": statistics.median(xs), "max": max(xs), "runs": xs}
+
+
+# ---- cases -----------------------------------------------------------------------------------
+def vmm(*opts):
+    def argv(kernel, append, vcpus):
+        return ["./vmm", "-q", "-c", str(vcpus), "--kernel", kernel, "--append", append, *opts]
+    return argv
+
+
+def floor(kernel, append, vcpus):
+    return ["bench/floor", "-c", str(vcpus), kernel, append]
+
+
+def qemu(kernel, append, vcpus):
+    return QEMU_BASE + ["-M", "microvm", "-smp", str(vcpus), "-kernel", kernel, "-append", append]
+
+
+JL, TL = f"{TMP}/log.jsonl", f"{TMP}/log.txt"
+CASES = [  # name, label, argv builder
+    ("floor", "floor (bench/floor)", floor),
+    ("vmm", "vmm, log off", vmm()),
+    ("vmm-jsonl", "vmm --log JSONL file", vmm(f"--log={JL}", "--log-format=jsonl")),
+    ("vmm-text", "vmm --log text file", vmm(f"--log={TL}", "--log-format=text")),
+    ("vmm-sync-none", "vmm --sync-regs=none", vmm("--sync-regs=none")),
+    ("vmm-l2-stats", "vmm JSONL --l2-detect=stats",
+     vmm(f"--log={JL}", "--log-format=jsonl", "--l2-detect=stats")),
+    ("vmm-l2-nstate", "vmm JSONL --l2-detect=nested-state",
+     vmm(f"--log={JL}", "--log-format=jsonl", "--l2-detect=nested-state")),
+    ("qemu", "QEMU/KVM (microvm, multiboot)", qemu),
+]
+LABEL = {c[0]: c[1] for c in CASES}
+BUILD = {c[0]: c[2] for c in CASES}
+
+
+def unavailable(name):
+    """Why a case cannot run here, or None."""
+    if name == "qemu" and not QEMU:
+        return "n/a: qemu-system-x86_64 not installed"
+    if name == "vmm-l2-nstate":
+        p = subprocess.run(["./vmm", "-q", "--kernel", EXITS, "--append", "n=1",
+                            "--l2-detect=nested-state"], capture_output=True, text=True)
+        if p.returncode != 0:
+            return "n/a: " + p.stderr.strip().rsplit(": ", 1)[-1]
+    if name == "qemu":
+        try:
+            run(qemu(EXITS32, "kind=pio n=1 cpus=1", 1), ok=(1,))
+        except RuntimeError as e:
+            return "n/a: QEMU cannot use this host's KVM: " + str(e).splitlines()[-1][:120]
+    return None
+
+
+def measure(names, kernel, kind, vcpus):
+    """Exit-rate cases of one kind: a warm-up of each, then RUNS rounds that run every case at
+    n=N and at n=0 in turn, so that the load of this shared machine drifts over all alike."""
+    cmds = {}
+    for name in names:
+        build = BUILD[name]
+        ok = (1,) if name == "qemu" else (0,)
+        cmds[name] = (build(kernel, f"kind={kind} n={N} cpus={vcpus}", vcpus),
+                      build(kernel, f"kind={kind} n=0 cpus={vcpus}", vcpus), ok)
+        run(build(kernel, f"kind={kind} n={max(N // 10, 1)} cpus={vcpus}", vcpus), ok)
+    rn = {name: [] for name in names}
+    r0 = {name: [] for name in names}
+    for _ in range(RUNS):
+        for name, (full, zero, ok) in cmds.items():
+            rn[name].append(run(full, ok))
+            r0[name].append(run(zero, ok))
+            for f in (JL, TL):
+                if os.path.exists(f):
+                    os.unlink(f)
+    exits, out = N * vcpus, {}
+    for name in names:
+        w0 = statistics.median(r[0] for r in r0[name])
+        u0 = statistics.median(r[1] for r in r0[name])
+        rates = [exits / max(r[0] - w0, 1e-9) for r in rn[name]]
+        user_ns = [max(r[1] - u0, 0) / exits * 1e9 for r in rn[name]]
+        # getrusage's user time is tick-based here (4 ms): pool all runs for the mean.
+        pooled = (sum(r[1] for r in rn[name]) - sum(r[1] for r in r0[name])) / (RUNS * exits) * 1e9
+        out[name] = {"exits": exits, "rate": stats(rates), "user_ns_per_exit": stats(user_ns),
+                     "user_ns_per_exit_pooled": max(pooled, 0.0),
+                     "wall_s": stats([r[0] for r in rn[name]]), "base_wall_s": w0, "base_user_s": u0}
+    return out
+
+
+RESULTS = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "uptime": open("/proc/loadavg").read().split()[:3],
+           "n": N, "runs": RUNS, "quick": QUICK, "host": os.uname().release,
+           "rates": {}, "qemu_block": {}, "startup": {}, "kicks": {}, "rss": {}, "targets": []}
+NA = {name: unavailable(name) for name in LABEL}
+
+
+def progress(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ---- 1. exit rates on exits.elf (ELF64, long mode) --------------------------------------------
+KINDS = [("pio", 1), ("mmio", 1), ("hlt", 1), ("pio", 2)]
+for kind, vcpus in KINDS:
+    key = f"{kind}x{vcpus}" if vcpus > 1 else kind
+    names = [n for n in LABEL if n != "qemu" and not NA[n]]
+    progress(f"bench: exits.elf {key}: {' '.join(names)}")
+    RESULTS["rates"][key] = measure(names, EXITS, kind, vcpus)
+    RESULTS["rates"][key].update({n: {"na": NA[n]} for n in LABEL if n != "qemu" and NA[n]})
+
+# ---- 2. QEMU comparison: the same multiboot ELF32 file for every VMM --------------------------
+for kind in ("pio", "mmio", "hlt"):
+    names = [n for n in ("floor", "vmm", "vmm-jsonl", "qemu") if not NA[n]]
+    if kind == "hlt" and "qemu" in names:
+        names.remove("qemu")
+    progress(f"bench: exits32.elf {kind}: {' '.join(names)}")
+    RESULTS["qemu_block"][kind] = measure(names, EXITS32, kind, 1)
+    if NA["qemu"]:
+        RESULTS["qemu_block"][kind]["qemu"] = {"na": NA["qemu"]}
+    elif kind == "hlt":
+        RESULTS["qemu_block"][kind]["qemu"] = {
+            "na": "n/a: QEMU's in-kernel irqchip keeps HLT in KVM (no userspace exit)"}
+
+# ---- 3. start-up --------------------------------------------------------------------------------
+def startup(key, argv, ok=(0,), runs=RUNS):
+    progress(f"bench: start-up {key}")
+    run(argv, ok)
+    RESULTS["startup"][key] = {"argv": " ".join(argv),
+                               "wall_s": stats([run(argv, ok)[0] for _ in range(runs)])}
+
+
+HELLO32 = ["--kernel", EXITS32, "--append", "kind=pio n=0 cpus=1"]
+startup("vmm hello64.elf", ["./vmm", "-q", "--kernel", f"{G}/hello64.elf", "--append", "cpus=1"])
+startup("floor hello64.elf", ["bench/floor", f"{G}/hello64.elf", "cpus=1"])
+startup("vmm exits32.elf n=0", ["./vmm", "-q"] + HELLO32)
+if not NA["qemu"]:
+    q32 = ["-kernel", EXITS32, "-append", "kind=pio n=0 cpus=1"]
+    startup("QEMU microvm (qboot) exits32.elf n=0", QEMU_BASE + ["-M", "microvm"] + q32, ok=(1,))
+    if SEABIOS_RUNS:
+        startup("QEMU pc -nodefaults (SeaBIOS) exits32.elf n=0",
+                QEMU_BASE + ["-M", "pc", "-nodefaults", "-vga", "none", "-serial", "stdio"] + q32,
+                ok=(1,), runs=SEABIOS_RUNS)
+
+# ---- 4. kick latency ------------------------------------------------------------------------------
+for label, interval in (("1 kHz", "1ms"), ("10 kHz", "100us"), ("100 kHz", "10us")):
+    progress(f"bench: kicks {label}")
+    log = f"{TMP}/kick.jsonl"
+    run(["./vmm", "-q", "--kernel", f"{G}/spin.elf", "--append", "n=0", f"--duration={int(KICK_S * 1000)}ms",
+         f"--kick={interval}", f"--log={log}", "--log-format=jsonl"])
+    s = json.loads(subprocess.run(["jq", "-c", "select(.summary) | .summary", log],
+                                  capture_output=True, text=True, check=True).stdout)
+    k = s["kick"]
+    sent = sum(v["kicks_sent"] for v in s["vcpus"])
+    consumed = sum(v["kicks_consumed"] for v in s["vcpus"])
+    failed = sum(v["kicks_failed"] for v in s["vcpus"])
+    RESULTS["kicks"][label] = {"median_ns": k["latency_ns"]["median"], "p99_ns": k["latency_ns"]["p99"],
+                               "samples": k["latency_ns"]["n"], "sent": sent, "consumed": consumed,
+                               "failed": failed, "returns": s["runs"],
+                               "unaccounted": k["sent"] - k["consumed"]}
+    os.unlink(log)
+
+# ---- 5. peak RSS: VmHWM and the guest RAM mapping's Rss, sampled from /proc until vmm exits
+# (ru_maxrss of a child would include this Python process, which the child was forked from).
+progress("bench: peak RSS")
+p = subprocess.Popen(["./vmm", "-q", "-m", "64M", "--kernel", f"{G}/spin.elf", "--append", "n=0 touch=1",
+                      "--duration=1500ms"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+hwm_kb = guest_kb = 0
+while p.poll() is None:
+    try:
+        with open(f"/proc/{p.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    hwm_kb = max(hwm_kb, int(line.split()[1]))
+        with open(f"/proc/{p.pid}/smaps") as f:  # the 64 MiB guest RAM mapping
+            size = None
+            for line in f:
+                if line.startswith("Size:"):
+                    size = int(line.split()[1])
+                elif line.startswith("Rss:") and size == 65536:
+                    guest_kb = max(guest_kb, int(line.split()[1]))
+    except (OSError, ValueError):
+        pass
+    time.sleep(0.02)
+RESULTS["rss"] = {"maxrss_kib": hwm_kb, "guest_touched_kib": guest_kb,
+                  "beyond_guest_kib": hwm_kb - guest_kb}
+shutil.rmtree(TMP, ignore_errors=True)
+
+# ---- table and targets ------------------------------------------------------------------------------
+def med(block, key, name, what="rate"):
+    r = block.get(key, {}).get(name, {})
+    if what == "user":
+        return r.get("user_ns_per_exit_pooled")
+    return r[what]["median"] if what in r else None
+
+
+def target(desc, value, limit, ok):
+    if value is None:
+        res = "n/a"
+    else:
+        res = "PASS" if ok(value, limit) else "MISS"
+    RESULTS["targets"].append({"target": desc, "value": value, "limit": limit, "result": res})
+
+
+rt = RESULTS["rates"]
+for kind in ("pio", "mmio", "hlt"):
+    fl = med(rt, kind, "floor")
+    for name, lim in (("vmm-jsonl", 0.95), ("vmm", 0.98)):
+        v = med(rt, kind, name)
+        target(f"{kind}: {LABEL[name]} rate / floor", v / fl if v and fl else None, lim,
+               lambda a, b: a >= b)
+for kind in ("pio", "mmio", "hlt"):
+    target(f"{kind}: vmm JSONL user CPU ns/exit", med(rt, kind, "vmm-jsonl", "user"), 300,
+           lambda a, b: a <= b)
+    v, fl = med(rt, kind, "vmm", "user"), med(rt, kind, "floor", "user")
+    target(f"{kind}: vmm log off user CPU / floor's", v / fl if v is not None and fl else None, 2,
+           lambda a, b: a <= b)
+qb = RESULTS["qemu_block"]
+for kind in ("pio", "mmio"):
+    v, q = med(qb, kind, "vmm-jsonl", "user"), med(qb, kind, "qemu", "user")
+    target(f"{kind} (exits32): vmm JSONL user CPU / QEMU's", v / q if v is not None and q else None, 0.5,
+           lambda a, b: a <= b)
+v, q = med(qb, "pio", "vmm"), med(qb, "pio", "qemu")
+target("pio (exits32): vmm rate / QEMU rate", v / q if v and q else None, 1.0, lambda a, b: a >= b)
+su = RESULTS["startup"]
+vh = su.get("vmm hello64.elf", {}).get("wall_s", {}).get("median")
+qs = [s["wall_s"]["median"] for k, s in su.items() if k.startswith("QEMU")]
+target("start-up: smallest QEMU route / vmm hello64", min(qs) / vh if qs and vh else None, 20,
+       lambda a, b: a >= b)
+k10 = RESULTS["kicks"].get("10 kHz")
+target("kick p99 at 10 kHz (us)", k10["p99_ns"] / 1000 if k10 else None, 50, lambda a, b: a < b)
+target("unaccounted kick signals (all rates)",
+       sum(k["unaccounted"] for k in RESULTS["kicks"].values()), 0, lambda a, b: a == b)
+target("peak RSS beyond touched guest RAM (MiB)", RESULTS["rss"]["beyond_guest_kib"] / 1024, 8,
+       lambda a, b: a < b)
+
+with open("bench/results.json", "w") as f:
+    json.dump(RESULTS, f, indent=1)
+
+
+def rate_table(title, block, names):
+    print(f"\n{title}")
+    print(f"{'case':36} {'kind':7} {'exits/s min':>11} {'median':>9} {'max':>9} {'x floor':>8}"
+          f" {'user ns/exit min':>16} {'median':>7} {'max':>7} {'pooled':>7} {'x floor':>8}")
+    for key, row in block.items():
+        fr, fu = med(block, key, "floor"), med(block, key, "floor", "user")
+        for name in names:
+            r = row.get(name)
+            if r is None:
+                continue
+            if "na" in r:
+                print(f"{LABEL[name]:36} {key:7} {r['na']}")
+                continue
+            a, u = r["rate"], r["user_ns_per_exit"]
+            print(f"{LABEL[name]:36} {key:7} {a['min']:11.0f} {a['median']:9.0f} {a['max']:9.0f}"
+                  f" {a['median'] / fr:8.3f} {u['min']:16.0f} {u['median']:7.0f} {u['max']:7.0f}"
+                  f" {r['user_ns_per_exit_pooled']:7.0f}"
+                  f" {(r['user_ns_per_exit_pooled'] / fu if fu else float('nan')):8.2f}")
+
+
+print(f"vmm benchmark {RESULTS['date']}  n={N} per vCPU, {RESULTS['runs']} runs after a warm-up,"
+      f" load average {' '.join(RESULTS['uptime'])} (kernel {RESULTS['host']})")
+print("rates and user CPU: n=N runs minus the median of n=0 runs (start-up and boot removed);"
+      " 'x floor' = ratio of medians (rate) and of pooled means (user CPU, tick-based: 4 ms)")
+rate_table("Exit rates, exits.elf (ELF64, long mode)", rt, [n for n in LABEL if n != "qemu"])
+rate_table("QEMU comparison, exits32.elf (multiboot ELF32) in every VMM", qb, ["floor", "vmm", "vmm-jsonl", "qemu"])
+print("\nStart-up (process start to exit)")
+for k, s in su.items():
+    w = s["wall_s"]
+    print(f"{k:48} {w['min'] * 1e3:9.1f} {w['median'] * 1e3:9.1f} {w['max'] * 1e3:9.1f} ms"
+          f"   x vmm hello64: {w['median'] / vh:7.1f}")
+print("\nKick latency (send to KVM_RUN return), spin.elf, 1 vCPU")
+for k, s in RESULTS["kicks"].items():
+    print(f"{k:8} median {s['median_ns'] / 1e3:8.1f} us  p99 {s['p99_ns'] / 1e3:9.1f} us  samples {s['samples']:7}"
+          f"  sent {s['sent']:7}  consumed {s['consumed']:7}  returns {s['returns']:7}  unaccounted {s['unaccounted']}")
+r = RESULTS["rss"]
+print(f"\nPeak RSS, -m 64M, spin.elf touch=1: {r['maxrss_kib'] / 1024:.1f} MiB, guest RAM touched"
+      f" {r['guest_touched_kib'] / 1024:.1f} MiB, beyond it {r['beyond_guest_kib'] / 1024:.1f} MiB")
+print("\nTargets")
+for t in RESULTS["targets"]:
+    v = "-" if t["value"] is None else f"{t['value']:.3g}"
+    print(f"  {t['result']:4}  {t['target']:52} {v:>9}  (target {t['limit']})")
+print("\nwritten: bench/results.json")
