@@ -115,12 +115,18 @@ def measure(names, kernel, kind, vcpus):
     for name in names:
         w0 = statistics.median(r[0] for r in r0[name])
         u0 = statistics.median(r[1] for r in r0[name])
-        rates = [exits / max(r[0] - w0, 1e-9) for r in rn[name]]
+        # A run whose exit phase is under a tenth of its wall time says more about start-up
+        # noise (QEMU's varies by 100s of ms) than about exits: left out, and counted.
+        rates = [exits / (r[0] - w0) for r in rn[name] if r[0] - w0 > 0.1 * r[0]]
+        dropped = RUNS - len(rates)
+        if not rates:
+            out[name] = {"na": f"n/a: n={N} too small against start-up noise (raise BENCH_N)"}
+            continue
         user_ns = [max(r[1] - u0, 0) / exits * 1e9 for r in rn[name]]
         # getrusage's user time is tick-based here (4 ms): pool all runs for the mean.
         pooled = (sum(r[1] for r in rn[name]) - sum(r[1] for r in r0[name])) / (RUNS * exits) * 1e9
         out[name] = {"exits": exits, "rate": stats(rates), "user_ns_per_exit": stats(user_ns),
-                     "user_ns_per_exit_pooled": max(pooled, 0.0),
+                     "user_ns_per_exit_pooled": max(pooled, 0.0), "runs_dropped": dropped,
                      "wall_s": stats([r[0] for r in rn[name]]), "base_wall_s": w0, "base_user_s": u0}
     return out
 
@@ -224,6 +230,8 @@ shutil.rmtree(TMP, ignore_errors=True)
 # ---- table and targets ------------------------------------------------------------------------------
 def med(block, key, name, what="rate"):
     r = block.get(key, {}).get(name, {})
+    if "na" in r:
+        return None
     if what == "user":
         return r.get("user_ns_per_exit_pooled")
     return r[what]["median"] if what in r else None
@@ -288,7 +296,7 @@ def rate_table(title, block, names):
                 continue
             a, u = r["rate"], r["user_ns_per_exit"]
             print(f"{LABEL[name]:36} {key:7} {a['min']:11.0f} {a['median']:9.0f} {a['max']:9.0f}"
-                  f" {a['median'] / fr:8.3f} {u['min']:16.0f} {u['median']:7.0f} {u['max']:7.0f}"
+                  f" {(a['median'] / fr if fr else float('nan')):8.3f} {u['min']:16.0f} {u['median']:7.0f} {u['max']:7.0f}"
                   f" {r['user_ns_per_exit_pooled']:7.0f}"
                   f" {(r['user_ns_per_exit_pooled'] / fu if fu else float('nan')):8.2f}")
 
