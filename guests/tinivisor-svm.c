@@ -177,7 +177,7 @@ int main(unsigned long cpu, const char *cmdline)
 		printf("tinivisor-svm: SVM is disabled by VM_CR.SVMDIS (firmware)\n");
 		return 1;
 	}
-	l2_iterations = cmdline_ulong(cmdline, "n", 20000);
+	l2_iterations = cmdline_ulong(cmdline, "n", 10000);
 	l2_print_every = cmdline_ulong(cmdline, "print", 1000);
 
 	wrmsr(0xc0000080, rdmsr(0xc0000080) | EFER_SVME);

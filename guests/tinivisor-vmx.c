@@ -2,9 +2,8 @@
  * tinivisor-vmx.c - a tiny Intel VMX hypervisor (L1) whose guest (L2) checks that
  * CR4.VMXE, hidden from it by the CR4 guest/host mask and read shadow, stays hidden.
  * vmm --nested --kick=200us --dirty=always makes KVM rewrite the read shadow with
- * L1's full CR4 while L2 runs: L2 then prints "Invalid cr4: 0x...2..." and the run
- * exits 1. Otherwise it prints "tinivisor-vmx: ok n=N" and exits 0. Command line:
- * n=<iterations> (default 20000), print=<every> (default 1000, 0 = never).
+ * L1's full CR4 while L2 runs: L2 prints "Invalid cr4: 0x..." (0x2000 set), exit 1.
+ * Else "tinivisor-vmx: ok n=N", exit 0. Command line: n= (10000), print= (1000; 0 off).
  */
 #include "tinivisor.h"
 
@@ -363,7 +362,7 @@ int main(unsigned long cpu, const char *cmdline)
 		printf("tinivisor: no VMX in CPUID (run vmm with --nested on a VMX host)\n");
 		return 1;
 	}
-	l2_iterations = cmdline_ulong(cmdline, "n", 20000);
+	l2_iterations = cmdline_ulong(cmdline, "n", 10000);
 	l2_print_every = cmdline_ulong(cmdline, "print", 1000);
 
 	/* Intel SDM Vol. 3C "Enabling and Entering VMX Operation": VMXON outside SMX needs
