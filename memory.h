@@ -15,6 +15,7 @@
 #define GIB		(1ull << 30)
 #define MEM_HOLE_START	(3 * GIB)
 #define MEM_HIGH_START	(4 * GIB)
+#define MEM_MAX		(511 * GIB)	/* top of RAM at 512 GiB */
 
 struct guest_mem {
 	uint8_t *host;		/* low RAM, then high RAM, contiguous */

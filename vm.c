@@ -114,9 +114,11 @@ static int map_memory(struct vm *vm)
 	uint64_t size = vm->cfg->memory;
 	int err;
 
-	if (size > 512 * GIB) {
-		report("--memory=%llu MiB: larger than vmm supports (512 GiB)",
-		       (unsigned long long)(size >> 20));
+	/* RAM above 3 GiB starts at 4 GiB, and the page tables map 512 GiB
+	 * of guest-physical space: so 511 GiB of RAM, not 512. */
+	if (size > MEM_MAX) {
+		report("--memory=%llu MiB: larger than vmm supports (%llu GiB)",
+		       (unsigned long long)(size >> 20), MEM_MAX / GIB);
 		return EXIT_USAGE;
 	}
 	err = mem_map(&vm->mem, size);
