@@ -70,9 +70,16 @@ static int set_slot(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size,
 		.userspace_addr = (uint64_t)(uintptr_t)host,
 	};
 
-	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-		return report_ioctl("KVM_SET_USER_MEMORY_REGION");
-	return 0;
+	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &region) >= 0)
+		return 0;
+	/* ENOMEM (KVM's per-page metadata) and EINVAL (over KVM's slot
+	 * limit) come from the size the user asked for: a usage error. */
+	if (errno == ENOMEM || errno == EINVAL) {
+		report("--memory: KVM refuses a %llu MiB memory slot: %s",
+		       (unsigned long long)(size >> 20), strerror(errno));
+		return EXIT_USAGE;
+	}
+	return report_ioctl("KVM_SET_USER_MEMORY_REGION");
 }
 
 int mem_register(const struct guest_mem *mem, int vm_fd)
