@@ -26,7 +26,7 @@ vmm: $(OBJS)
 
 # A static vmm for the initramfs of the emulated-nested tests.
 vmm.static: $(SRCS) $(wildcard *.h)
-	$(CC) $(CFLAGS) -static -o $@ $(SRCS) -lelf -lz -lzstd -pthread
+	$(CC) $(CFLAGS) -static -o $@ $(SRCS) -lelf -lz -pthread
 
 %.o: %.c $(wildcard *.h)
 	$(CC) $(CFLAGS) -c -o $@ $<
