@@ -2,8 +2,9 @@
 # run-platform.sh PLATFORM [--script FILE] — boot one emulated nested-virtualization platform
 # (bochs-vmx-6.1, bochs-vmx-6.12, qemu-svm-6.1, qemu-svm-6.12) with real KVM loaded nested=1 and
 # run tests/nested/matrix.sh inside it; re-emit its TAP as "ok N - PLATFORM: ..." with a plan.
-# --script FILE runs FILE (sh) inside instead and streams the serial console live; the exit status
-#   is FILE's own (124 on timeout). Cached kernels make this a ~5 s (QEMU) / ~35 s (Bochs) loop.
+# --script FILE runs FILE (sh, cwd /tmp, vmm at /bin/vmm, guests in /guests) inside instead and
+#   streams the serial console live; exits with FILE's status (124 on timeout, 77 if unavailable).
+#   With cached kernels a QEMU loop takes ~10 s, a Bochs one 1-3 min (boot dominates; see *.times).
 # Env: VMM_STATIC (static vmm, default <repo>/vmm.static), GUESTS (default <repo>/guests/build),
 #   NESTED_TIMEOUT (seconds; default 480 Bochs, 360 QEMU), NESTED_DEADLINE (epoch s; run-all's
 #   budget, a cap on NESTED_TIMEOUT), NESTED_OUT (logs/work dir, default tests/nested/out), NESTED_KEEP=1
@@ -104,11 +105,15 @@ export PATH=/bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; mount -t tmpfs tmp /tmp
 PLATFORM=$(cat /platform); export PLATFORM
 echo "VMM-NESTED-INIT $PLATFORM"
-last=$(tail -n1 /lib/nested/order)
+last=$(tail -n1 /lib/nested/order) times=
 for m in $(cat /lib/nested/order); do
+    t0=$(cut -d' ' -f1 /proc/uptime)
     if [ "$m" = "$last" ]; then insmod /lib/nested/$m.ko nested=1; else insmod /lib/nested/$m.ko; fi ||
         echo "VMM-NESTED-INSMOD-FAILED $m"
+    times="$times $m $t0-$(cut -d' ' -f1 /proc/uptime)"
 done
+# Emulated (guest clock) seconds: where the boot went, independent of the host's load.
+echo "# guest uptime: insmod$times"
 [ -c /dev/kvm ] && echo "VMM-NESTED-KVM-READY $(cat /sys/module/$last/parameters/nested)"
 echo "# kernel $(uname -r); cpu flags: $(grep -m1 -ow -e vmx -e svm /proc/cpuinfo | tr '\n' ' ')"
 cd /tmp
@@ -180,7 +185,9 @@ fi
 
 # Launch under a hard timeout and watch the serial log, timing the boot milestones on the wall clock.
 start=$(date +%s.%N)
-(cd "$work" && exec timeout -k 10 "$timeout_s" "$@" </dev/null >"$work/emu.log" 2>&1) &
+# The emulator's CPU time (bash's time, in cpu.txt) is the load-independent cost of a run: the
+# wall clock stretches whenever other work shares the cores.
+(cd "$work" && TIMEFORMAT='%U %S' && { time timeout -k 10 "$timeout_s" "$@" </dev/null >"$work/emu.log" 2>&1; } 2>"$work/cpu.txt") &
 emupid=$!
 if [ -n "$script" ]; then
     tail -n +1 -f --pid=$emupid "$serial" &
@@ -206,10 +213,11 @@ timedout=
 grep -q '^VMM-NESTED-END' "$work/serial.log" || timedout=1
 [ -z "$t_init" ] && grep -q '^VMM-NESTED-INIT' "$work/serial.log" && t_init=$t_end
 [ -z "$t_kvm" ] && grep -q '^VMM-NESTED-KVM-READY' "$work/serial.log" && t_kvm=$t_end
-printf '%s init=%s kvm=%s total=%s\n' "$platform" "${t_init:--}" "${t_kvm:--}" "$t_end" >"$out/$platform.times"
+cpu=$(awk '{ printf "%.1f", $1 + $2 }' "$work/cpu.txt" 2>/dev/null || true)
+printf '%s init=%s kvm=%s total=%s cpu=%s\n' "$platform" "${t_init:--}" "${t_kvm:--}" "$t_end" "${cpu:--}" >"$out/$platform.times"
 
 if [ -n "$script" ]; then
-    echo "run-platform: $platform: /init at ${t_init:--}s, /dev/kvm at ${t_kvm:--}s, done at ${t_end}s; log $log" >&2
+    echo >&2; echo "run-platform: $platform: /init at ${t_init:--}s, /dev/kvm at ${t_kvm:--}s, done at ${t_end}s (wall; emulator CPU ${cpu:--}s); log $log" >&2
     if [ -n "$timedout" ]; then
         echo "run-platform: no end marker (emulator status $emurc; 124 = timeout after ${timeout_s}s)" >&2
         exit 124
@@ -266,5 +274,5 @@ else
     fi
 fi
 echo "1..$n"
-echo "# $platform: /init ${t_init:--}s, /dev/kvm ${t_kvm:--}s, total ${t_end}s (wall); serial log $log"
+echo "# $platform: /init ${t_init:--}s, /dev/kvm ${t_kvm:--}s, total ${t_end}s (wall); emulator CPU ${cpu:--}s; serial log $log"
 exit 0
