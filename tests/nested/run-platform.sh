@@ -1,21 +1,30 @@
 #!/bin/bash
-# run-platform.sh PLATFORM [--script FILE] — boot one emulated nested-virtualization platform
-# (bochs-vmx-6.1, bochs-vmx-6.12, qemu-svm-6.1, qemu-svm-6.12) with real KVM loaded nested=1 and
-# run tests/nested/matrix.sh inside it; re-emit its TAP as "ok N - PLATFORM: ..." with a plan.
-# --script FILE runs FILE (sh, cwd /tmp, vmm at /bin/vmm, guests in /guests) inside instead and
-#   streams the serial console live; exits with FILE's status (124 on timeout, 77 if unavailable).
-#   With cached kernels a QEMU loop takes ~10 s, a Bochs one 1-3 min (boot dominates; see *.times).
-# Env: VMM_STATIC (static vmm, default <repo>/vmm.static), GUESTS (default <repo>/guests/build),
-#   NESTED_TIMEOUT (seconds; default 480 Bochs, 360 QEMU), NESTED_DEADLINE (epoch s; run-all's
-#   budget, a cap on NESTED_TIMEOUT), NESTED_OUT (logs/work dir, default tests/nested/out), NESTED_KEEP=1
-#   (keep the work dir: initrd, ISO, bochsrc, emulator log), NESTED_APPEND (extra kernel parameters).
+# run-platform.sh PLATFORM [--script FILE] — boot one emulated nested platform (bochs-vmx-6.1,
+# bochs-vmx-6.12, qemu-svm-6.1, qemu-svm-6.12) with real KVM loaded nested=1, run matrix.sh inside
+# and re-emit its TAP as "ok N - PLATFORM: ..." with a plan. --script FILE (for iterating on guest
+# code) runs FILE instead (sh; cwd /tmp, /bin/vmm, /guests), streams the serial console and exits
+# with FILE's status: ~10 s a loop on QEMU, 1-3 min on Bochs. --help lists the environment knobs.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
-usage() { echo "usage: $0 {bochs-vmx-6.1|bochs-vmx-6.12|qemu-svm-6.1|qemu-svm-6.12} [--script FILE]" >&2; exit 2; }
-[ $# -ge 1 ] || usage
+usage() {
+    cat >&2 <<USAGE
+usage: $0 {bochs-vmx-6.1|bochs-vmx-6.12|qemu-svm-6.1|qemu-svm-6.12} [--script FILE]
+  --script FILE    run FILE inside instead of matrix.sh; exit status is FILE's (124 timeout, 77 unavailable)
+environment:
+  VMM_STATIC       static vmm binary, becomes /bin/vmm (default <repo>/vmm.static)
+  GUESTS           directory copied to /guests (default <repo>/guests/build)
+  NESTED_TIMEOUT   emulator timeout in seconds (default 480 Bochs, 360 QEMU)
+  NESTED_DEADLINE  epoch seconds no run may pass (set by run-all.sh from NESTED_BUDGET)
+  NESTED_OUT       logs and work dirs (default tests/nested/out); serial log: PLATFORM[.script].log
+  NESTED_KEEP=1    keep the work dir (initrd, ISO, bochsrc, emulator log)
+  NESTED_APPEND    extra kernel parameters (e.g. loglevel=7 to see boot messages)
+USAGE
+    exit 2
+}
+[ $# -ge 1 ] && [ "$1" != --help ] && [ "$1" != -h ] || usage
 platform=$1; shift
 script=
 if [ $# -gt 0 ]; then
