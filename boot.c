@@ -131,7 +131,7 @@ static void flat_mode(struct boot_state *st, bool long_mode, uint64_t entry,
 }
 
 void boot_state(struct boot_state *st, enum cpu_mode mode, uint64_t entry,
-		unsigned vcpu, uint64_t cmdline, bool multiboot)
+		unsigned vcpu, unsigned nvcpus, uint64_t cmdline, bool multiboot)
 {
 	struct kvm_sregs *s = &st->sregs;
 	uint64_t stack = boot_stack_top(vcpu);
@@ -141,6 +141,7 @@ void boot_state(struct boot_state *st, enum cpu_mode mode, uint64_t entry,
 	st->regs.rflags = 0x2;
 	st->regs.rdi = vcpu;
 	st->regs.rsi = cmdline;
+	st->regs.rdx = nvcpus;	/* so a guest knows how many will arrive */
 	/* Task register: the busy 64-bit TSS in long mode, a 32-bit busy TSS
 	 * type otherwise; VM entry wants a usable TR in every mode. */
 	s->tr = (struct kvm_segment){

@@ -46,6 +46,6 @@ int boot_write_tables(struct guest_mem *mem, bool gib_pages);
 uint64_t boot_stack_top(unsigned vcpu);
 /* Fills st->regs and updates st->sregs, which holds KVM's reset state. */
 void boot_state(struct boot_state *st, enum cpu_mode mode, uint64_t entry,
-		unsigned vcpu, uint64_t cmdline, bool multiboot);
+		unsigned vcpu, unsigned nvcpus, uint64_t cmdline, bool multiboot);
 
 #endif

@@ -312,7 +312,9 @@ uint32_t kick_vcpu_after_run(struct kick_vcpu *v, bool eintr, uint64_t t_ret)
  * the books balance.  The main thread sets sends_done after its last send. */
 void kick_vcpu_end(struct kick_vcpu *v)
 {
-	static const struct timespec tick = { 0, 5000000 };
+	/* Short: the last check of sends_done waits one tick after the stop
+	 * kick has been consumed. */
+	static const struct timespec tick = { 0, 200000 };
 	struct kicker *k = v->kicker;
 	sigset_t set;
 

@@ -45,7 +45,7 @@ static int set_boot_state(struct vcpu *v)
 	if (ioctl(v->fd, KVM_GET_SREGS, &st.sregs) < 0)
 		return report_ioctl("KVM_GET_SREGS");
 	boot_state(&st, vm->image.mode, vm->image.entry, v->index,
-		   vm->cmdline_gpa, vm->image.multiboot);
+		   vm->cfg->vcpus, vm->cmdline_gpa, vm->image.multiboot);
 	if (ioctl(v->fd, KVM_SET_SREGS, &st.sregs) < 0)
 		return report_ioctl("KVM_SET_SREGS");
 	if (ioctl(v->fd, KVM_SET_REGS, &st.regs) < 0)

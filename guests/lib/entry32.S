@@ -2,7 +2,8 @@
  * entry32.S - multiboot (v1) entry for 32-bit protected-mode kernels. The header
  * asks for page alignment and memory info (flags 0x3) and lets the loader use
  * the ELF headers. vmm enters with EAX = 0x2BADB002, EBX = multiboot info,
- * EDI = vCPU index, ESI = command line; we call main32(magic, mbinfo, cpu,
+ * EDI = vCPU index, ESI = command line, EDX = number of vCPUs (0 from a
+ * loader that does not say); we call main32(magic, mbinfo, cpu,
  * cmdline) and hand its return value to finish().
  */
 #define MB_MAGIC 0x1badb002
@@ -20,7 +21,8 @@
 _start:
 	cld
 	mov	%eax, %ebp		/* magic; ebx, esi, edi survive calls */
-	sub	$12, %esp		/* keep ESP 16-aligned at each call */
+	sub	$8, %esp		/* keep ESP 16-aligned at each call */
+	push	%edx			/* smp_arrive(cpu, ncpus) */
 	push	%edi
 	call	smp_arrive
 	add	$16, %esp

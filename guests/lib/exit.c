@@ -9,15 +9,17 @@
 #include "io.h"
 
 #define WAIT_SPINS 5000000ul /* with pause: seconds in KVM's emulator (~2M instr/s) */
-/* A vCPU that has not arrived yet is invisible: vCPU 0 gives the others this many
- * TSC cycles (~40 ms at 2.5 GHz) from its own start to show up. cpus=N on the
- * command line replaces the guess with a count. */
+/* vmm passes the number of vCPUs in RDX/EDX. Where it is unknown (0, another
+ * loader), a vCPU that has not arrived yet is invisible: vCPU 0 then gives the
+ * others this many TSC cycles (~40 ms at 2.5 GHz) from its own start to show up.
+ * cpus=N on the command line overrides both. */
 #define GRACE_CYCLES 100000000ull
 
 /* In .data, not .bss: part of the image even when loaded as a flat binary. */
 static volatile unsigned smp_started __attribute__((section(".data")));
 static volatile unsigned smp_finished __attribute__((section(".data")));
 static volatile uint64_t smp_t0 __attribute__((section(".data")));
+static volatile unsigned smp_count __attribute__((section(".data")));
 
 void exit(int code)
 {
@@ -34,17 +36,19 @@ void halt_forever(void)
 		asm volatile("cli; hlt" : : : "memory");
 }
 
-void smp_arrive(unsigned long cpu)
+void smp_arrive(unsigned long cpu, unsigned long ncpus)
 {
-	if (cpu == 0)
+	if (cpu == 0) {
 		smp_t0 = rdtsc();
+		smp_count = (unsigned)ncpus;
+	}
 	atomic_fetch_inc(&smp_started);
 }
 
 /* vCPU 0: wait until every vCPU that arrived has finished. Returns how many arrived. */
 unsigned smp_wait_others(const char *cmdline)
 {
-	unsigned want = (unsigned)cmdline_ulong(cmdline, "cpus", 0);
+	unsigned want = (unsigned)cmdline_ulong(cmdline, "cpus", smp_count);
 	unsigned started = smp_started;
 
 	for (unsigned long i = 0; i < WAIT_SPINS; i++) {

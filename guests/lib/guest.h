@@ -41,7 +41,7 @@ int word_eq(const char *word, const char *s);
 __attribute__((noreturn)) void exit(int code);
 __attribute__((noreturn)) void halt_forever(void);
 __attribute__((noreturn)) void finish(unsigned long cpu, const char *cmdline, int code);
-void smp_arrive(unsigned long cpu);
+void smp_arrive(unsigned long cpu, unsigned long ncpus);
 unsigned smp_wait_others(const char *cmdline);
 
 /* Atomics for counters shared between vCPUs. */

@@ -298,10 +298,11 @@ static void test_state_long(void **state)
 
 	(void)state;
 	fresh(&st);
-	boot_state(&st, MODE_LONG, 0x100000, 3, BOOT_CMDLINE, false);
+	boot_state(&st, MODE_LONG, 0x100000, 3, 4, BOOT_CMDLINE, false);
 	assert_int_equal(st.regs.rip, 0x100000);
 	assert_int_equal(st.regs.rdi, 3);
 	assert_int_equal(st.regs.rsi, BOOT_CMDLINE);
+	assert_int_equal(st.regs.rdx, 4);	/* the vCPU count */
 	assert_int_equal(st.regs.rsp, boot_stack_top(3));
 	assert_int_equal(st.regs.rflags, 0x2);
 	assert_int_equal(st.regs.rax, 0);
@@ -333,7 +334,7 @@ static void test_state_long_no_cmdline(void **state)
 	(void)state;
 	fresh(&st);
 	st.regs.rsi = 0x1234;
-	boot_state(&st, MODE_LONG, 0x100000, 0, 0, false);
+	boot_state(&st, MODE_LONG, 0x100000, 0, 4, 0, false);
 	assert_int_equal(st.regs.rsi, 0);
 	assert_int_equal(st.regs.rdi, 0);
 	assert_int_equal(st.regs.rsp, BOOT_STACK_TOP);
@@ -346,7 +347,7 @@ static void test_state_protected(void **state)
 
 	(void)state;
 	fresh(&st);
-	boot_state(&st, MODE_PROTECTED, 0x100000, 1, BOOT_CMDLINE, false);
+	boot_state(&st, MODE_PROTECTED, 0x100000, 1, 4, BOOT_CMDLINE, false);
 	assert_int_equal(st.regs.rip, 0x100000);
 	assert_int_equal(st.regs.rdi, 1);
 	assert_int_equal(st.regs.rsi, BOOT_CMDLINE);
@@ -369,7 +370,7 @@ static void test_state_multiboot(void **state)
 
 	(void)state;
 	fresh(&st);
-	boot_state(&st, MODE_PROTECTED, 0x10000c, 0, BOOT_CMDLINE, true);
+	boot_state(&st, MODE_PROTECTED, 0x10000c, 0, 4, BOOT_CMDLINE, true);
 	assert_int_equal(st.regs.rax, 0x2BADB002);
 	assert_int_equal(st.regs.rbx, BOOT_MBINFO);
 	assert_int_equal(st.regs.rip, 0x10000c);
@@ -387,7 +388,7 @@ static void test_state_real(void **state)
 	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++) {
 		for (unsigned vcpu = 0; vcpu < BOOT_MAX_VCPUS; vcpu += 37) {
 			fresh(&st);
-			boot_state(&st, MODE_REAL, entries[i], vcpu, 0, false);
+			boot_state(&st, MODE_REAL, entries[i], vcpu, 4, 0, false);
 			/* CS:IP and SS:SP reach the linear addresses. */
 			assert_int_equal(s->cs.base, s->cs.selector * 16ull);
 			assert_int_equal(s->cs.base + st.regs.rip, entries[i]);
@@ -403,7 +404,7 @@ static void test_state_real(void **state)
 		}
 	}
 	fresh(&st);
-	boot_state(&st, MODE_REAL, 0x7c00, 0, 0, false);
+	boot_state(&st, MODE_REAL, 0x7c00, 0, 4, 0, false);
 	assert_int_equal(s->cs.selector, 0);
 	assert_int_equal(st.regs.rip, 0x7c00);
 }
