@@ -128,6 +128,8 @@ echo "# kernel $(uname -r); cpu flags: $(grep -m1 -ow -e vmx -e svm /proc/cpuinf
 cd /tmp
 sh /test.sh "$PLATFORM"
 echo "VMM-NESTED-END rc=$?"
+# poweroff -f does not drain the console: give the (slow, emulated) UART time to send the tail.
+sleep 2
 poweroff -f
 EOF
 chmod +x "$ir/init" "$ir/bin/busybox"
@@ -271,7 +273,10 @@ while IFS= read -r line; do
 done < <(sed -n '/^VMM-NESTED-INIT/,/^VMM-NESTED-END/p' "$work/serial.log")
 
 if [ -n "$timedout" ]; then
-    tap not-ok "emulator finished within ${timeout_s}s (killed; status $emurc); last 20 serial lines:"
+    case $emurc in
+        124|137) tap not-ok "emulator finished within ${timeout_s}s (killed by the timeout); last 20 serial lines:" ;;
+        *) tap not-ok "test script reached the end marker (emulator exited with status $emurc without it); last 20 serial lines:" ;;
+    esac
     tail_comment
 else
     rc=$(sed -n 's/^VMM-NESTED-END rc=//p' "$work/serial.log" | tail -n1)
