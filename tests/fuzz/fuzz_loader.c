@@ -209,7 +209,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		multiboot_write_info(&mem, cmdline);
 	for (unsigned i = 0; i < vcpus; i++) {
 		memset(&st, 0, sizeof(st));
-		boot_state(&st, r.mode, r.entry, i, cmdline, r.multiboot);
+		boot_state(&st, r.mode, r.entry, i, vcpus, cmdline, r.multiboot);
 		check(st.regs.rsp > BOOT_STACK_FLOOR || r.mode == MODE_REAL,
 		      "stack below the floor");
 	}
