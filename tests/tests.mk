@@ -1,7 +1,8 @@
 # Test targets, included from the top-level Makefile.
 #
 #   check         host tests, then the emulated-nested matrix; fails if either fails
-#   check-host    unit tests (cmocka) and end-to-end tests (prove) on this host's /dev/kvm
+#   check-host    unit tests (cmocka), end-to-end tests (prove) on this host's /dev/kvm and
+#                 a short run of the loader fuzzer
 #   check-nested  the nested matrix on emulated VMX (Bochs) and SVM (QEMU TCG)
 # Each installs the Debian packages it needs first (tests/deps.sh).
 
@@ -22,7 +23,7 @@ check: deps-nested
 
 check-host: deps-host
 	@$(MAKE) --no-print-directory vmm guests
-	@$(MAKE) --no-print-directory check-unit check-e2e
+	@$(MAKE) --no-print-directory check-unit check-e2e check-fuzz
 
 check-nested: deps-nested
 	@$(MAKE) --no-print-directory vmm.static guests
