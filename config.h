@@ -18,6 +18,11 @@ enum l2_detect {
 	L2_AUTO, L2_NONE, L2_FLAG, L2_STATS, L2_NESTED_STATE, L2_ALL
 };
 enum kick_method { KICK_IMMEDIATE_EXIT, KICK_SIGMASK };
+/* PLATFORM_DEFAULT: pc for multiboot kernels, bare otherwise. */
+enum platform { PLATFORM_DEFAULT, PLATFORM_BARE, PLATFORM_PC };
+enum exit_codes { EXIT_CODES_VMM, EXIT_CODES_QEMU };
+
+#define MAX_INITRDS	32
 
 /* The sync-regs sets, as KVM numbers them (KVM_SYNC_X86_*). */
 #define SYNC_REGS	(1u << 0)
@@ -48,6 +53,11 @@ struct config {
 	enum l2_detect l2_detect;
 
 	bool nested;
+	enum platform platform;
+	enum exit_codes exit_codes;
+	bool results;			/* count PASS:/FAIL:/SOTEST lines */
+	const char *initrd[MAX_INITRDS];	/* multiboot modules, in order */
+	unsigned ninitrd;
 
 	uint64_t kick_ns;		/* 0 = no kicks */
 	unsigned kick_jitter;		/* percent */

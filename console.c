@@ -1,5 +1,5 @@
 /*
- * console.c - line-buffered guest output.
+ * console.c - line-buffered guest output, and the results it announces.
  *
  * write(2) blocks when a pipe reader is slow: that is the back-pressure that
  * keeps a flooding guest from growing vmm's memory.  EPIPE is returned to the
@@ -8,18 +8,47 @@
 #include "console.h"
 
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
-void console_init(struct console *c, int fd)
+void console_init(struct console *c, int fd, bool results)
 {
+	memset(c, 0, sizeof(*c));
 	c->fd = fd;
-	c->len = 0;
+	c->results_on = results;
+}
+
+static bool starts(const char *line, size_t len, const char *word)
+{
+	size_t n = strlen(word);
+
+	return len >= n && !memcmp(line, word, n);
+}
+
+/* The kvm-unit-tests style (PASS:/FAIL:/SKIP:, then SUMMARY:) and the
+ * Cyberus SOTEST style.  Only the first byte is looked at for most lines. */
+void results_scan(struct results *r, const char *line, size_t len)
+{
+	if (!len || (line[0] != 'P' && line[0] != 'F' && line[0] != 'S'))
+		return;
+	if (starts(line, len, "PASS:") || starts(line, len, "SOTEST SUCCESS"))
+		r->pass++;
+	else if (starts(line, len, "FAIL:") || starts(line, len, "SOTEST FAIL"))
+		r->fail++;
+	else if (starts(line, len, "SKIP:") || starts(line, len, "SOTEST SKIP"))
+		r->skip++;
+	else if (starts(line, len, "SUMMARY:"))
+		r->summary++;
 }
 
 int console_flush(struct console *c)
 {
 	size_t done = 0;
 
+	if (c->len && c->results_on && !c->midline)
+		results_scan(&c->res, c->line, c->len);
+	if (c->len)
+		c->midline = c->line[c->len - 1] != '\n';
 	while (done < c->len) {
 		ssize_t n = write(c->fd, c->line + done, c->len - done);
 

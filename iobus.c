@@ -29,22 +29,27 @@ static const struct port_range ports[] = {
 	{ 0x00e9, 0x00e9, debugcon_io },
 	{ 0x00f4, 0x00f4, testexit_io },
 	{ 0x03f8, 0x03ff, ns16550_io },		/* COM1 */
+	{ 0x0510, 0x0511, fwcfg_io },		/* QEMU fw_cfg */
 	{ 0x0600, 0x0600, poweroff_io },
 	{ 0x0604, 0x0604, poweroff_io },
 	{ 0x4004, 0x4004, poweroff_io },
 };
 
-void iobus_init(struct iobus *bus)
+void iobus_init(struct iobus *bus, unsigned cpus, uint64_t ram,
+		bool exit_codes_qemu)
 {
 	memset(bus, 0, sizeof(*bus));
 	pthread_mutex_init(&bus->com1.lock, NULL);
 	pthread_mutex_init(&bus->mmio_lock, NULL);
+	fwcfg_init(&bus->fwcfg, cpus, ram);
+	bus->exit_codes_qemu = exit_codes_qemu;
 }
 
 void iobus_destroy(struct iobus *bus)
 {
 	pthread_mutex_destroy(&bus->com1.lock);
 	pthread_mutex_destroy(&bus->mmio_lock);
+	fwcfg_destroy(&bus->fwcfg);
 }
 
 uint64_t io_value(const uint8_t *data, unsigned size)

@@ -23,14 +23,26 @@ struct ns16550 {
 	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
 };
 
+#define FWCFG_PORT_SEL	0x510
+#define FWCFG_PORT_DATA	0x511
+
+struct fwcfg {
+	pthread_mutex_t lock;
+	uint16_t key;			/* the selected item */
+	uint32_t off;			/* next byte of it */
+	unsigned cpus;
+	uint64_t ram;
+};
+
 struct iobus {
 	struct ns16550 com1;
+	struct fwcfg fwcfg;
 	atomic_uint_fast64_t port_seen[65536 / 64];
 	pthread_mutex_t mmio_lock;
 	uint64_t mmio_seen[IOBUS_MMIO_REPORTS];
 	unsigned mmio_nseen;
 	bool mmio_overflow;
-	int exit_codes_qemu;	/* reserved for --exit-codes */
+	bool exit_codes_qemu;	/* --exit-codes=qemu */
 };
 
 /* What a device sees of the vCPU that made the access. */
@@ -45,7 +57,8 @@ struct io_ctx {
 typedef void port_fn(struct io_ctx *ctx, uint16_t port, unsigned size,
 		     bool out, uint8_t *data);
 
-void iobus_init(struct iobus *bus);
+void iobus_init(struct iobus *bus, unsigned cpus, uint64_t ram,
+		bool exit_codes_qemu);
 void iobus_destroy(struct iobus *bus);
 void iobus_port(struct io_ctx *ctx, uint16_t port, unsigned size, bool out,
 		uint8_t *data, uint32_t count);
@@ -59,5 +72,10 @@ port_fn ns16550_io;
 port_fn debugcon_io;
 port_fn testexit_io;
 port_fn poweroff_io;
+port_fn fwcfg_io;
+
+void fwcfg_init(struct fwcfg *f, unsigned cpus, uint64_t ram);
+void fwcfg_destroy(struct fwcfg *f);
+uint8_t fwcfg_byte(const struct fwcfg *f, uint16_t key, uint32_t off);
 
 #endif

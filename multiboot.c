@@ -1,7 +1,8 @@
 /*
  * multiboot.c - build the multiboot1 information block: memory sizes, a
  * memory map that marks vmm's boot area and the legacy hole reserved, the
- * command line and the boot loader's name.
+ * command line and the boot loader's name; and the modules: where they go
+ * and the table that tells the kernel.
  */
 #include "multiboot.h"
 #include "boot.h"
@@ -46,5 +47,62 @@ int multiboot_write_info(struct guest_mem *mem, uint32_t cmdline)
 		info->flags |= MB_INFO_CMDLINE;
 		info->cmdline = cmdline;
 	}
+	return 0;
+}
+
+static uint64_t page_up(uint64_t a)
+{
+	return (a + 0xfff) & ~0xfffull;
+}
+
+/* Modules go one after another, each on a page boundary, above the kernel's
+ * segments and above 1 MiB, all in low RAM (below 3 GiB: a 32-bit kernel
+ * must reach them).  Returns -1 when they do not fit. */
+int multiboot_place_modules(const struct guest_mem *mem, uint64_t image_end,
+			    const uint64_t *sizes, unsigned n, uint64_t *at)
+{
+	uint64_t next = image_end > 0x100000 ? image_end : 0x100000;
+
+	if (n > MB_MODS_MAX)
+		return -1;
+	for (unsigned i = 0; i < n; i++) {
+		at[i] = page_up(next);
+		if (sizes[i] > mem->low_size || at[i] > mem->low_size - sizes[i])
+			return -1;
+		next = at[i] + sizes[i];
+	}
+	return 0;
+}
+
+/* The table and the names, after multiboot_write_info().  The module data
+ * is already in RAM.  Returns -1 if the names do not fit their page. */
+int multiboot_write_modules(struct guest_mem *mem, const uint64_t *at,
+			    const uint64_t *sizes, const char *const *names,
+			    unsigned n)
+{
+	struct mb_info *info = mem_gpa(mem, BOOT_MBINFO, sizeof(*info));
+	struct mb_module *mods = mem_gpa(mem, MB_MODS_ADDR,
+					 MB_MODS_MAX * sizeof(*mods));
+	char *str = mem_gpa(mem, MB_MODS_STRINGS, MB_MODS_STRLEN);
+	size_t used = 0;
+
+	if (!n)
+		return 0;
+	if (!info || !mods || !str || n > MB_MODS_MAX)
+		return -1;
+	for (unsigned i = 0; i < n; i++) {
+		size_t len = strlen(names[i]) + 1;
+
+		if (len > MB_MODS_STRLEN - used)
+			return -1;
+		memcpy(str + used, names[i], len);
+		mods[i] = (struct mb_module){ (uint32_t)at[i],
+			(uint32_t)(at[i] + sizes[i]),
+			(uint32_t)(MB_MODS_STRINGS + used), 0 };
+		used += len;
+	}
+	info->flags |= MB_INFO_MODS;
+	info->mods_count = n;
+	info->mods_addr = MB_MODS_ADDR;
 	return 0;
 }

@@ -24,6 +24,7 @@ struct totals {
 	uint64_t disagreements, run_pending, detect_runs;
 	uint64_t by_reason[REASON_SLOTS][LEVELS];
 	struct latency_hist lat;
+	struct results res;
 };
 
 static void add_up(const struct run_info *ri, struct totals *t)
@@ -47,6 +48,10 @@ static void add_up(const struct run_info *ri, struct totals *t)
 			for (int l = 0; l < LEVELS; l++)
 				t->by_reason[s][l] += v->stats.by_reason[s][l];
 		lat_merge(&t->lat, &v->kick.lat);
+		t->res.pass += v->con.res.pass;
+		t->res.fail += v->con.res.fail;
+		t->res.skip += v->con.res.skip;
+		t->res.summary += v->con.res.summary;
 	}
 }
 
@@ -111,6 +116,12 @@ void summary_print(const struct run_info *ri)
 		       lat_percentile(&t.lat, 99) / 1e3,
 		       (unsigned long long)t.lat.n,
 		       (unsigned long long)ri->kicker->seed);
+	if (t.res.pass || t.res.fail || t.res.skip || t.res.summary)
+		report("  results: pass %llu, fail %llu, skip %llu (%llu SUMMARY "
+		       "lines)", (unsigned long long)t.res.pass,
+		       (unsigned long long)t.res.fail,
+		       (unsigned long long)t.res.skip,
+		       (unsigned long long)t.res.summary);
 	if (t.failed)
 		report("  %llu kicks could not be queued (RLIMIT_SIGPENDING)",
 		       (unsigned long long)t.failed);
@@ -220,6 +231,15 @@ static size_t json_summary(char *p, size_t cap, const struct run_info *ri)
 	}
 	len += snprintf(p + len, cap - len, "],");
 	len += json_kick(p + len, cap - len, ri, &t);
+	len += snprintf(p + len, cap - len, ",\"platform\":\"%s\"",
+			vm->pc ? "pc" : "bare");
+	if (vm->cfg->results)
+		len += snprintf(p + len, cap - len, ",\"results\":{\"pass\":%llu,"
+				"\"fail\":%llu,\"skip\":%llu,\"summary\":%llu}",
+				(unsigned long long)t.res.pass,
+				(unsigned long long)t.res.fail,
+				(unsigned long long)t.res.skip,
+				(unsigned long long)t.res.summary);
 	len += snprintf(p + len, cap - len, "}}\n");
 	return len;
 }

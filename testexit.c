@@ -1,9 +1,11 @@
 /*
  * testexit.c - the ports test kernels use to end a run.
  *
- * Port 0xf4 takes the guest's own verdict (0 passes, anything else fails and
- * is printed).  The ACPI/Bochs shutdown ports (0x604 = 0x2000, 0x600 = 0x34,
- * 0x4004 = 0x3400) are a clean power-off.  Reads return all-ones.
+ * Port 0xf4 takes the guest's own verdict: 0 passes, anything else fails and
+ * is printed; with --exit-codes=qemu a write of v ends the run with status
+ * (v << 1) | 1, as QEMU's isa-debug-exit does.  The ACPI/Bochs shutdown ports
+ * (0x604 = 0x2000, 0x600 = 0x34, 0x4004 = 0x3400) are a clean power-off.
+ * Reads return all-ones.
  */
 #include "iobus.h"
 #include "report.h"
@@ -21,6 +23,11 @@ void testexit_io(struct io_ctx *ctx, uint16_t port, unsigned size, bool out,
 		return;
 	}
 	console_flush(ctx->con);
+	if (ctx->bus->exit_codes_qemu) {
+		/* The low byte, as a process status would keep it. */
+		verdict_set(ctx->verdict, (int)(((v << 1) | 1) & 0xff));
+		return;
+	}
 	if (v == 0) {
 		verdict_set(ctx->verdict, EXIT_OK);
 		return;

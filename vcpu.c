@@ -8,6 +8,7 @@
  */
 #include "vcpu.h"
 #include "boot.h"
+#include "platform.h"
 #include "report.h"
 #include "vm.h"
 
@@ -45,7 +46,8 @@ static int set_boot_state(struct vcpu *v)
 	if (ioctl(v->fd, KVM_GET_SREGS, &st.sregs) < 0)
 		return report_ioctl("KVM_GET_SREGS");
 	boot_state(&st, vm->image.mode, vm->image.entry, v->index,
-		   vm->cfg->vcpus, vm->cmdline_gpa, vm->image.multiboot);
+		   platform_entry_vcpus(vm), vm->cmdline_gpa,
+		   vm->image.multiboot);
 	if (ioctl(v->fd, KVM_SET_SREGS, &st.sregs) < 0)
 		return report_ioctl("KVM_SET_SREGS");
 	if (ioctl(v->fd, KVM_SET_REGS, &st.regs) < 0)
@@ -65,7 +67,7 @@ int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index)
 	v->index = index;
 	v->probe.stats_fd = -1;
 	v->last_level = LEVEL_L1;
-	console_init(&v->con, STDOUT_FILENO);
+	console_init(&v->con, STDOUT_FILENO, vm->cfg->results);
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, index);
 	if (v->fd < 0)
 		return report_ioctl("KVM_CREATE_VCPU");
@@ -75,7 +77,7 @@ int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index)
 		return report_errno(EXIT_HOST, "mmap of kvm_run");
 	v->run = run;
 	if ((r = set_cpuid(v)) || (r = nested_vcpu_msrs(vm, v->fd)) ||
-	    (r = set_boot_state(v)))
+	    (r = set_boot_state(v)) || (r = platform_vcpu(vm, v->fd, index)))
 		return r;
 	if (vm->logging && logbuf_init(&v->logbuf))
 		return report_errno(EXIT_HOST, "log buffer");

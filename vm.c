@@ -7,6 +7,7 @@
 #include "boot.h"
 #include "compat.h"
 #include "multiboot.h"
+#include "platform.h"
 #include "report.h"
 
 #include <errno.h>
@@ -14,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define KVM_TSS_ADDR		0xfffbd000ull	/* in the hole below 4 GiB */
-#define KVM_IDENTITY_MAP	0xfffbc000ull
 #define CPUID_MAX_ENTRIES	256
 
 static int check_ext(int fd, long cap)
@@ -153,7 +154,8 @@ int vm_open(struct vm *vm, const struct config *cfg)
 	vm->cfg = cfg;
 	vm->vm_fd = -1;
 	vm->verdict.wake_fd = -1;
-	iobus_init(&vm->bus);
+	iobus_init(&vm->bus, cfg->vcpus, cfg->memory,
+		   cfg->exit_codes == EXIT_CODES_QEMU);
 	vm->kvm_fd = open(cfg->device, O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
 		report("%s: %s", cfg->device, strerror(errno));
@@ -205,6 +207,78 @@ static int place_cmdline(struct vm *vm)
 	return 0;
 }
 
+/* Read one module file into RAM at gpa (placement checked its size). */
+static int copy_module(struct vm *vm, const char *path, uint64_t gpa,
+		       uint64_t size)
+{
+	char err[256] = "";
+	void *data = NULL;
+	size_t len = 0;
+	int rc = loader_read_file(path, &data, &len, err, sizeof(err));
+
+	if (!rc && len != size)
+		rc = EXIT_USAGE;
+	if (!rc)
+		memcpy(mem_gpa(&vm->mem, gpa, len), data, len);
+	else
+		report("--initrd=%s: %s", path, len != size && !*err ?
+		       "changed size while being read" : err);
+	free(data);
+	return rc;
+}
+
+static int module_sizes(const struct config *cfg, uint64_t *sizes)
+{
+	struct stat st;
+
+	for (unsigned i = 0; i < cfg->ninitrd; i++) {
+		errno = 0;
+		if (stat(cfg->initrd[i], &st) < 0 || !S_ISREG(st.st_mode)) {
+			report("--initrd=%s: %s", cfg->initrd[i],
+			       errno ? strerror(errno) : "not a regular file");
+			return EXIT_USAGE;
+		}
+		sizes[i] = st.st_size;
+	}
+	return 0;
+}
+
+/* --initrd: multiboot modules, page-aligned above the kernel. */
+static int load_modules(struct vm *vm)
+{
+	const struct config *cfg = vm->cfg;
+	uint64_t sizes[MAX_INITRDS], at[MAX_INITRDS];
+	unsigned n = cfg->ninitrd;
+	int rc;
+
+	if (!n)
+		return 0;
+	if (!vm->image.multiboot) {
+		report("--initrd: %s is not a multiboot kernel; modules reach "
+		       "a kernel only through the multiboot information",
+		       cfg->kernel);
+		return EXIT_USAGE;
+	}
+	if ((rc = module_sizes(cfg, sizes)))
+		return rc;
+	if (multiboot_place_modules(&vm->mem, vm->image.image_end, sizes, n,
+				    at)) {
+		report("--initrd: %u module(s) do not fit in guest RAM below "
+		       "%llu MiB above the kernel", n,
+		       (unsigned long long)(vm->mem.low_size >> 20));
+		return EXIT_USAGE;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if ((rc = copy_module(vm, cfg->initrd[i], at[i], sizes[i])))
+			return rc;
+	if (multiboot_write_modules(&vm->mem, at, sizes, cfg->initrd, n)) {
+		report("--initrd: the module names are longer than %u bytes "
+		       "in all", MB_MODS_STRLEN);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 int vm_load(struct vm *vm)
 {
 	const struct config *cfg = vm->cfg;
@@ -238,7 +312,8 @@ int vm_load(struct vm *vm)
 		       "information", cfg->kernel);
 		return EXIT_USAGE;
 	}
-	return 0;
+	rc = load_modules(vm);
+	return rc ? rc : platform_create(vm);
 }
 
 void vm_close(struct vm *vm)

@@ -40,6 +40,7 @@ struct vm {
 	enum kick_method kick_method;
 	struct guest_mem mem;
 	struct load_result image;
+	bool pc;			/* the pc platform (platform.c) */
 	uint64_t cmdline_gpa;		/* 0: no --append */
 	struct iobus bus;
 	struct verdict verdict;

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "kick.h"
 #include "parse.h"
+#include "platform.h"
 #include "report.h"
 #include "summary.h"
 #include "vcpu.h"
@@ -36,6 +37,7 @@ enum {
 	OPT_TIMEOUT, OPT_DURATION, OPT_MAX_EXITS, OPT_DEVICE, OPT_LOG_FORMAT,
 	OPT_SYNC_REGS, OPT_DIRTY, OPT_L2_DETECT, OPT_NESTED, OPT_KICK,
 	OPT_KICK_JITTER, OPT_SEED, OPT_KICK_METHOD, OPT_KICK_SIGNAL,
+	OPT_PLATFORM, OPT_INITRD, OPT_EXIT_CODES, OPT_RESULTS,
 };
 
 static const struct argp_option options[] = {
@@ -51,6 +53,8 @@ static const struct argp_option options[] = {
 	{ "entry", OPT_ENTRY, "ADDR", 0,
 	  "Entry point (default: the ELF entry or the load address)", 1 },
 	{ "append", OPT_APPEND, "STRING", 0, "Kernel command line", 1 },
+	{ "initrd", OPT_INITRD, "FILE", 0,
+	  "A multiboot module (repeatable; its string is FILE)", 1 },
 	{ 0, 0, 0, 0, "The machine:", 2 },
 	{ "memory", 'm', "SIZE", 0, "Guest RAM, with K/M/G suffix "
 	  "(default 64M)", 2 },
@@ -59,12 +63,18 @@ static const struct argp_option options[] = {
 	  "Let the guest use VMX/SVM (needs a host with nested=1)", 2 },
 	{ "device", OPT_DEVICE, "PATH", 0,
 	  "KVM device (default $VMM_KVM_DEVICE or /dev/kvm)", 2 },
+	{ "platform", OPT_PLATFORM, "PLATFORM", 0,
+	  "bare or pc (in-kernel LAPIC/IOAPIC/PIC/PIT, APs wait for "
+	  "INIT/SIPI); default pc for multiboot kernels, bare otherwise", 2 },
 	{ 0, 0, 0, 0, "Ending the run:", 3 },
 	{ "timeout", OPT_TIMEOUT, "DURATION", 0,
 	  "Fail with status 124 after DURATION (ns, us, ms, s)", 3 },
 	{ "duration", OPT_DURATION, "DURATION", 0,
 	  "Stop after DURATION with status 0 (a stress run)", 3 },
 	{ "max-exits", OPT_MAX_EXITS, "N", 0, "Stop after N exits in all", 3 },
+	{ "exit-codes", OPT_EXIT_CODES, "STYLE", 0,
+	  "vmm (default: 0xf4 written 0 -> 0, else 1) or qemu "
+	  "(isa-debug-exit: (v << 1) | 1)", 3 },
 	{ 0, 0, 0, 0, "The exit log:", 4 },
 	{ "log", 'l', "FILE", 0, "Log every KVM_RUN exit to FILE (- = stdout)",
 	  4 },
@@ -92,6 +102,9 @@ static const struct argp_option options[] = {
 	{ 0, 0, 0, 0, "Output:", 6 },
 	{ "quiet", 'q', 0, 0, "No summary or status line", 6 },
 	{ "verbose", 'v', 0, 0, "Say more about the setup", 6 },
+	{ "results", OPT_RESULTS, "MODE", 0,
+	  "auto (default: count PASS:/FAIL:/SKIP:/SUMMARY: and SOTEST "
+	  "lines of the guest's output) or off", 6 },
 	{ 0 }
 };
 
@@ -171,6 +184,42 @@ static void parse_kick_signal(struct config *cfg, const char *arg)
 	cfg->kick_signal = n;
 }
 
+static void add_initrd(struct config *cfg, const char *arg)
+{
+	if (cfg->ninitrd == MAX_INITRDS)
+		bad_value("initrd", arg, "more than 32 modules");
+	cfg->initrd[cfg->ninitrd++] = arg;
+}
+
+/* The options of the standard platform (issue 9). */
+static bool parse_platform_opt(struct config *cfg, int key, const char *arg)
+{
+	static const char *const platforms[] = { "default", "bare", "pc", 0 };
+	static const char *const codes[] = { "vmm", "qemu", 0 };
+	static const char *const results[] = { "off", "auto", 0 };
+
+	switch (key) {
+	case OPT_PLATFORM:
+		cfg->platform = keyword("platform", arg, platforms,
+					"expected bare or pc");
+		if (cfg->platform == PLATFORM_DEFAULT)
+			bad_value("platform", arg, "expected bare or pc");
+		return true;
+	case OPT_EXIT_CODES:
+		cfg->exit_codes = keyword("exit-codes", arg, codes,
+					  "expected vmm or qemu");
+		return true;
+	case OPT_RESULTS:
+		cfg->results = keyword("results", arg, results,
+				       "expected auto or off");
+		return true;
+	case OPT_INITRD:
+		add_initrd(cfg, arg);
+		return true;
+	}
+	return false;
+}
+
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	static const char *const formats[] = { "auto", "elf", "flat", 0 };
@@ -187,6 +236,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	const char *why;
 	uint64_t v;
 
+	if (parse_platform_opt(cfg, key, arg))
+		return 0;
 	switch (key) {
 	case 'k': cfg->kernel = arg; break;
 	case OPT_FORMAT:
@@ -289,6 +340,7 @@ static void config_defaults(struct config *cfg)
 	cfg->device = dev && *dev ? dev : "/dev/kvm";
 	cfg->sync_regs = SYNC_DEFAULT;
 	cfg->kick_signal = SIGRTMIN;
+	cfg->results = true;
 }
 
 /* Block what the main thread handles (and the kick signal, which each vCPU
@@ -475,6 +527,8 @@ static int run(struct vm *vm, struct vcpu *vcpus, struct kick_vcpu **kv,
 		ri.status = r == EPIPE ? EXIT_SIGPIPE : EXIT_HOST;
 	if (cfg->verbosity >= 0)
 		summary_print(&ri);
+	if (cfg->verbosity > 0)
+		platform_show_screen(vm);
 	return ri.status;
 }
 

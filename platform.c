@@ -1,0 +1,97 @@
+/*
+ * platform.c - wire up the pc platform: KVM's in-kernel interrupt
+ * controllers (LAPIC per vCPU, IOAPIC at 0xfec00000, two 8259 PICs) and
+ * i8254 PIT, created before any vCPU, and application processors parked in
+ * wait-for-SIPI.  The bare platform keeps vmm's own devices only.
+ */
+#include "platform.h"
+#include "report.h"
+#include "vm.h"
+
+#include <string.h>
+#include <sys/ioctl.h>
+
+/* One page below the TSS pages that vm.c gives KVM (0xfffbd000..+3 pages):
+ * KVM's own default, made explicit.  Only VMX without unrestricted guest
+ * uses it, for real mode. */
+#define KVM_IDENTITY_MAP	0xfffbc000ull
+#define SCREEN_GPA		0xb8000ull
+#define SCREEN_COLS		80
+#define SCREEN_ROWS		25
+
+static int create_irqchip(struct vm *vm)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) <= 0 ||
+	    ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_PIT2) <= 0) {
+		report("--platform=pc: this host's KVM has no in-kernel "
+		       "irqchip or PIT (KVM_CAP_IRQCHIP, KVM_CAP_PIT2); use "
+		       "--platform=bare");
+		return EXIT_HOST;
+	}
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		return report_ioctl("KVM_CREATE_IRQCHIP");
+	/* The dummy speaker port 0x61 keeps PIT-calibrating kernels quiet. */
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+		return report_ioctl("KVM_CREATE_PIT2");
+	return 0;
+}
+
+int platform_create(struct vm *vm)
+{
+	const struct config *cfg = vm->cfg;
+	uint64_t idmap = KVM_IDENTITY_MAP;
+
+	vm->pc = cfg->platform == PLATFORM_PC ||
+		 (cfg->platform == PLATFORM_DEFAULT && vm->image.multiboot);
+	/* KVM wants this before the first vCPU, if it is set at all. */
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION,
+		  KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0 &&
+	    ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
+		return report_ioctl("KVM_SET_IDENTITY_MAP_ADDR");
+	return vm->pc ? create_irqchip(vm) : 0;
+}
+
+/* On a PC only the bootstrap processor runs the kernel; the others wait
+ * for INIT and a start-up IPI through the in-kernel LAPIC. */
+int platform_vcpu(const struct vm *vm, int vcpu_fd, unsigned index)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_INIT_RECEIVED };
+
+	if (!vm->pc || index == 0)
+		return 0;
+	if (ioctl(vcpu_fd, KVM_SET_MP_STATE, &mp) < 0)
+		return report_ioctl("KVM_SET_MP_STATE (INIT_RECEIVED)");
+	return 0;
+}
+
+/* How many vCPUs start at the entry point (RDX at entry). */
+unsigned platform_entry_vcpus(const struct vm *vm)
+{
+	return vm->pc ? 1 : vm->cfg->vcpus;
+}
+
+/* The VGA text screen is plain RAM that a kernel may write; with -v, show
+ * its non-blank rows (character bytes only) after the run. */
+void platform_show_screen(const struct vm *vm)
+{
+	const uint8_t *cell = mem_gpa(&vm->mem, SCREEN_GPA,
+				      SCREEN_COLS * SCREEN_ROWS * 2);
+	char row[SCREEN_COLS + 1];
+
+	for (int r = 0; cell && r < SCREEN_ROWS; r++) {
+		int len = 0;
+
+		for (int c = 0; c < SCREEN_COLS; c++) {
+			uint8_t ch = cell[(r * SCREEN_COLS + c) * 2];
+
+			row[c] = ch >= 0x20 && ch < 0x7f ? ch : ' ';
+			if (row[c] != ' ')
+				len = c + 1;
+		}
+		row[len] = 0;
+		if (len)
+			report("screen %2d: %s", r, row);
+	}
+}
