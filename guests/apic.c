@@ -69,5 +69,5 @@ int main32(uint32_t magic, uint32_t mbinfo, uint32_t cpu, const char *cmdline)
 	quiet(20000);
 	report(ticks == 0 && lapic_read(LAPIC_TIMER_CCR) == 0,
 	       "apic: stopped timer stays quiet (%u)", ticks);
-	report_summary(4);
+	report_summary();
 }

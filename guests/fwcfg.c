@@ -30,5 +30,5 @@ int main32(uint32_t magic, uint32_t mbinfo, uint32_t cpu, const char *cmdline)
 	       "fwcfg: RAM %u MiB (want %lu MiB)", (uint32_t)(ram >> 20), want_mem);
 	fwcfg_read(0x4242, &junk, sizeof(junk));
 	report(junk == 0, "fwcfg: unknown key reads as zeros (0x%x)", junk);
-	report_summary(6);
+	report_summary();
 }

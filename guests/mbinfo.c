@@ -3,7 +3,8 @@
  * information vmm hands it: flags, mem_lower/mem_upper, the memory map, the
  * command line, the boot loader's name and the modules (page-aligned, above
  * the kernel, in available RAM, not overlapping).  `mem=MIB` and `mods=N`
- * say what to expect; each module's name and first bytes are printed.
+ * say what to expect; each module's name and first bytes are printed, and
+ * "mbinfo" is written to the text screen at 0xb8000.
  */
 #include "lib/pc.h"
 
@@ -103,9 +104,13 @@ int main32(uint32_t magic, uint32_t mbinfo, uint32_t cpu, const char *cmdline)
 	report(check_mmap(mb, &upper_len) == mem - 0x80000 &&
 	       upper_len == (uint64_t)mb->mem_upper * 1024,
 	       "mbinfo: memory map has all RAM but 0x80000-0xfffff, upper memory as mem_upper");
-	report((mb->flags & F_CMDLINE) && (const char *)(uintptr_t)mb->cmdline == cmdline,
+	report(cmdline ? (mb->flags & F_CMDLINE) && (const char *)(uintptr_t)mb->cmdline == cmdline
+		       : !(mb->flags & F_CMDLINE) && !mb->cmdline,
 	       "mbinfo: command line at 0x%x", mb->cmdline);
 	report(name && !strcmp(name, "vmm"), "mbinfo: boot loader '%s'", name ? name : "");
 	check_mods(mb, mods, 0x100000 + (uint64_t)mb->mem_upper * 1024);
-	report_summary(mods ? 10 : 9);
+	/* The VGA text screen is plain RAM: leave a line there (vmm -v shows it). */
+	for (unsigned i = 0; i < 6; i++)
+		((volatile uint16_t *)0xb8000)[i] = 0x0700 | "mbinfo"[i];
+	report_summary();
 }

@@ -84,7 +84,7 @@ int main32(uint32_t magic, uint32_t mbinfo, uint32_t cpu, const char *cmdline)
 	cpus = cmdline_ulong(cmdline, "cpus", fw_cpus);
 	report(cpus >= 1 && cpus <= MAX_CPUS, "smp: %u CPUs", cpus);
 	if (cpus < 1 || cpus > MAX_CPUS)
-		report_summary(1);
+		report_summary();
 	memcpy((void *)TRAMPOLINE, tramp_start, tramp_end - tramp_start);
 	lapic_enable();
 	seen[lapic_id()]++;
@@ -96,5 +96,5 @@ int main32(uint32_t magic, uint32_t mbinfo, uint32_t cpu, const char *cmdline)
 		dup += seen[i] != 1;
 	report(arrived == cpus - 1, "smp: %u of %u APs started", arrived, cpus - 1);
 	report(dup == 0, "smp: every APIC id 0..%u seen once", cpus - 1);
-	report_summary(3);
+	report_summary();
 }

@@ -124,7 +124,7 @@ static inline void fwcfg_read(uint16_t key, void *buf, unsigned n)
 }
 
 /* One result line in the kvm-unit-tests format, which vmm counts. */
-static unsigned pc_failures;
+static unsigned pc_failures, pc_tests;
 
 static inline __attribute__((format(printf, 2, 3)))
 void report(int ok, const char *fmt, ...)
@@ -137,14 +137,15 @@ void report(int ok, const char *fmt, ...)
 	va_end(ap);
 	printf("%s: %s\n", ok ? "PASS" : "FAIL", buf);
 	pc_failures += !ok;
+	pc_tests++;
 }
 
 /* The kernel's verdict: a SUMMARY: line, then 0 or 1 to the exit port at
  * once (finish() would wait for vCPUs that entered at the entry point, and
  * `cpus=N` means something else to these kernels). */
-static inline __attribute__((noreturn)) void report_summary(unsigned tests)
+static inline __attribute__((noreturn)) void report_summary(void)
 {
-	printf("SUMMARY: %u tests, %u unexpected failures\n", tests, pc_failures);
+	printf("SUMMARY: %u tests, %u unexpected failures\n", pc_tests, pc_failures);
 	exit(pc_failures ? 1 : 0);
 }
 
