@@ -4,7 +4,7 @@
 # (built by the top-level %.o rule) and never opens /dev/kvm.  check-unit
 # runs every test binary and fails if any of them fails.
 
-UNIT_TESTS = parse loader boot exitlog kick
+UNIT_TESTS = parse loader boot exitlog kick platform
 UNIT_BINS = $(UNIT_TESTS:%=tests/build/test_%)
 UNIT_LDLIBS = -lcmocka -lelf -pthread
 
@@ -13,6 +13,7 @@ tests/build/test_loader: loader.o multiboot.o memory.o boot.o report.o
 tests/build/test_boot: boot.o memory.o report.o
 tests/build/test_exitlog: exitlog.o record.o report.o
 tests/build/test_kick: kick.o report.o
+tests/build/test_platform: fwcfg.o console.o multiboot.o memory.o report.o
 
 tests/build/test_%: tests/unit/test_%.c $(wildcard *.h)
 	@mkdir -p $(@D)
