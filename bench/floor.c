@@ -24,6 +24,7 @@ static int kvm, vmfd, run_size;
 static struct guest_mem mem;
 static struct load_result img;
 static uint64_t cmdline_gpa;
+static unsigned nvcpus;		/* RDX at entry, as vmm passes it */
 
 static void die(const char *what)
 {
@@ -54,7 +55,7 @@ static void *vcpu_thread(void *arg)
 		die("KVM_SET_CPUID2");
 	if (ioctl(fd, KVM_GET_SREGS, &st.sregs) < 0)
 		die("KVM_GET_SREGS");
-	boot_state(&st, img.mode, img.entry, idx, cmdline_gpa, img.multiboot);
+	boot_state(&st, img.mode, img.entry, idx, nvcpus, cmdline_gpa, img.multiboot);
 	if (ioctl(fd, KVM_SET_SREGS, &st.sregs) < 0 || ioctl(fd, KVM_SET_REGS, &st.regs) < 0)
 		die("KVM_SET_(S)REGS");
 	run->kvm_valid_regs = KVM_SYNC_X86_REGS;	/* HLT needs RFLAGS.IF */
@@ -102,6 +103,7 @@ int main(int argc, char **argv)
 		n = strtoul(argv[2], NULL, 0);
 		argv += 2, argc -= 2;
 	}
+	nvcpus = n;
 	if (argc < 2 || n < 1 || n > 64) {
 		fprintf(stderr, "usage: floor [-c VCPUS] KERNEL [CMDLINE]\n");
 		return 2;
