@@ -27,7 +27,7 @@ check-host: deps-host
 
 check-nested: deps-nested
 	@$(MAKE) --no-print-directory vmm.static guests
-	prove -j2 tests/nested/*.t
+	./tests/nested/run-all.sh
 
 -include tests/unit/unit.mk
 -include tests/e2e/e2e.mk
