@@ -28,15 +28,19 @@ printf '%-34s %-22s %s\n' "exit status" "$st_always" "$st_changed"
 printf '%-34s %-22s %s\n' "what L2 saw" "${leak:-no leak}" \
 	"$(grep -o 'tinivisor-vmx: ok.*' "$W/changed.out" | head -n 1)"
 for p in always changed; do
-	eval "r_$p=\$(field $p '\"seq\"') i_$p=\$(field $p '\"reason\":\"INTR\",\"level\":\"L2\"') h_$p=\$(field $p hazard)"
+	eval "r_$p=\$(field $p '\"seq\"') i_$p=\$(field $p '\"reason\":\"INTR\",\"level\":\"L2\"') h_$p=\$(field $p '\"hazard\":')"
 done
 printf '%-34s %-22s %s\n' "exit records" "$r_always" "$r_changed"
 printf '%-34s %-22s %s\n' "signal exits taken in L2 state" "$i_always" "$i_changed"
 printf '%-34s %-22s %s\n' "sregs written in L2 state" "$h_always" "$h_changed"
 
 echo
-echo "Why: the last writes of sregs while the vCPU held L2 state (--dirty=always log):"
-grep hazard "$W/always.jsonl" | tail -n 2 | cut -c 1-230
+echo "Why (--dirty=always log): an exit taken with L2 state, then the entry after it wrote sregs"
+echo "back (\"dirty\" lists sregs), so that record carries the hazard:"
+last=$(grep '"hazard":' "$W/always.jsonl" | tail -n 1)
+seq=$(echo "$last" | sed -n 's/^{"seq":\([0-9]*\),.*/\1/p')
+[ -n "$seq" ] && grep "^{\"seq\":$((seq - 1))," "$W/always.jsonl" | cut -c 1-230
+echo "$last" | cut -c 1-230
 echo "and what L2 printed last:"
 grep -v '^$' "$W/always.out" | tail -n 2
 echo
