@@ -167,7 +167,7 @@ int main(unsigned long cpu, const char *cmdline)
 	if (cpu != 0) /* one vCPU runs the experiment; the others stop (HLT with IF=0) */
 		halt_forever();
 
-	cpuid(0x80000001, 0, r);
+	cpuid4(0x80000001, 0, r);
 	if (!(r[2] & (1u << 2))) {
 		printf("tinivisor: no SVM in CPUID (run vmm with --nested on an SVM host)\n");
 		return 1;
@@ -198,7 +198,7 @@ int main(unsigned long cpu, const char *cmdline)
 			cr4_write();
 			break;
 		case VMEXIT_CPUID:
-			cpuid((u32)VMCB(u64, S_RAX), (u32)l2_gprs.r[1], r);
+			cpuid4((u32)VMCB(u64, S_RAX), (u32)l2_gprs.r[1], r);
 			VMCB(u64, S_RAX) = r[0];
 			l2_gprs.r[3] = r[1], l2_gprs.r[1] = r[2], l2_gprs.r[2] = r[3];
 			VMCB(u64, S_RIP) += 2; /* 0F A2 */

@@ -310,7 +310,7 @@ void vmx_exit(struct gprs *g)
 		cr_access(g, vmread(EXIT_QUALIFICATION));
 		break;
 	case EXIT_CPUID:
-		cpuid((u32)g->r[0], (u32)g->r[1], r);
+		cpuid4((u32)g->r[0], (u32)g->r[1], r);
 		g->r[0] = r[0], g->r[3] = r[1], g->r[1] = r[2], g->r[2] = r[3];
 		break;
 	case EXIT_VMCALL:
@@ -357,7 +357,7 @@ int main(unsigned long cpu, const char *cmdline)
 	if (cpu != 0) /* one vCPU runs the experiment; the others stop (HLT with IF=0) */
 		halt_forever();
 
-	cpuid(1, 0, r);
+	cpuid4(1, 0, r);
 	if (!(r[2] & (1u << 5))) {
 		printf("tinivisor: no VMX in CPUID (run vmm with --nested on a VMX host)\n");
 		return 1;

@@ -8,6 +8,7 @@
 #define TINIVISOR_H
 
 #include "lib/guest.h"
+#include "lib/io.h"
 
 typedef unsigned char u8;
 typedef unsigned short u16;
@@ -20,28 +21,11 @@ typedef unsigned long u64;
 #define HC_DONE 0 /* hypercall numbers, in RAX */
 #define HC_FAIL 1 /* RBX = the CR4 value L2 read, RCX = iteration */
 
-static inline u64 read_cr0(void) { u64 v; asm volatile("mov %%cr0, %0" : "=r"(v)); return v; }
-static inline u64 read_cr3(void) { u64 v; asm volatile("mov %%cr3, %0" : "=r"(v)); return v; }
-static inline u64 read_cr4(void) { u64 v; asm volatile("mov %%cr4, %0" : "=r"(v)); return v; }
-static inline void write_cr0(u64 v) { asm volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
-static inline void write_cr3(u64 v) { asm volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
-static inline void write_cr4(u64 v) { asm volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
-
-static inline u64 rdmsr(u32 msr)
+/* io.h's cpuid with the four registers in an array, as the exit handlers
+ * pass them straight to L2's saved registers. */
+static inline void cpuid4(u32 leaf, u32 sub, u32 r[4])
 {
-	u32 lo, hi;
-	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (u64)hi << 32 | lo;
-}
-
-static inline void wrmsr(u32 msr, u64 v)
-{
-	asm volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)) : "memory");
-}
-
-static inline void cpuid(u32 leaf, u32 sub, u32 r[4])
-{
-	asm volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+	cpuid(leaf, sub, &r[0], &r[1], &r[2], &r[3]);
 }
 
 /* A segment register as both VMX and SVM want it, rebuilt from its GDT descriptor

@@ -1,7 +1,7 @@
 /*
  * io.h - port I/O and privileged CPU helpers for test kernels, one instruction
- * each, usable from -m64 and -m32 code. Kept apart from guest.h on purpose: a
- * kernel that brings its own CPU helpers (tinivisor.h) includes guest.h only.
+ * each, usable from -m64 and -m32 code; every kernel that needs them, the
+ * tinivisors included, takes them from here.
  * Everything here runs at CPL0 inside KVM's instruction emulator on this host.
  */
 #ifndef GUEST_IO_H
