@@ -2,7 +2,7 @@
  * parse.c - numbers, sizes, durations and keyword lists from the command line.
  *
  * Numbers are decimal or 0x hex; sizes take K/M/G/T (binary) suffixes;
- * durations take ns/us/ms/s (a bare number is seconds).  Overflow, empty
+ * durations take ns/us/ms/s (a bare number is seconds) and a decimal fraction.  Overflow, empty
  * strings and trailing junk are errors, never silently clamped.
  */
 #include "parse.h"
@@ -104,14 +104,40 @@ int parse_duration(const char *s, uint64_t *ns, const char **why)
 		{ "s", 1000000000 }, { "", 1000000000 },
 	};
 	const char *end;
-	uint64_t v;
+	uint64_t v, part, frac = 0, frac_div = 1;
+	bool hex = s && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
 	int err = parse_prefix(s, &v, &end, why);
 
 	if (err)
 		return err;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (!strcmp(end, units[i].name))
-			return scale(v, units[i].ns, ns, why);
+	/* A decimal fraction, as in 1.5s or 0.25ms: nine digits at most. */
+	if (*end == '.' && !hex) {
+		for (end++; isdigit((unsigned char)*end); end++) {
+			if (frac_div == 1000000000) {
+				*why = "more than nine decimal places";
+				return EINVAL;
+			}
+			frac = frac * 10 + (*end - '0');
+			frac_div *= 10;
+		}
+		if (frac_div == 1) {
+			*why = "not a number";
+			return EINVAL;
+		}
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].name))
+			continue;
+		err = scale(v, units[i].ns, ns, why);
+		part = frac * units[i].ns / frac_div;
+		if (!err && part > UINT64_MAX - *ns) {
+			*why = "too large";
+			return ERANGE;
+		}
+		if (!err)
+			*ns += part;
+		return err;
+	}
 	*why = "unknown duration unit (use ns, us, ms or s)";
 	return EINVAL;
 }
