@@ -353,6 +353,7 @@ size_t json_escape(char *out, size_t cap, const char *s)
 int exitlog_open(struct exitlog *log, const char *path, enum log_format f)
 {
 	memset(log, 0, sizeof(*log));
+	log->path = path;
 	log->format = f;
 	pthread_mutex_init(&log->lock, NULL);
 	atomic_init(&log->error, 0);
@@ -423,7 +424,9 @@ int exitlog_write(struct exitlog *log, const char *text, size_t len)
 		int none = 0;
 
 		if (atomic_compare_exchange_strong(&log->error, &none, err))
-			report("exit log: write failed: %s%s", strerror(err),
+			report("exit log %s: write failed: %s%s",
+			       strcmp(log->path, "-") ? log->path : "(stdout)",
+			       strerror(err),
 			       err == EPIPE ? " (the reader went away)" : "");
 	}
 	return err;

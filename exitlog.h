@@ -21,6 +21,7 @@
 #define LOG_RECORD_MAX	1024	/* longest formatted record, with margin */
 
 struct exitlog {
+	const char *path;		/* for messages; "-" is stdout */
 	int fd;
 	bool close_fd;
 	enum log_format format;

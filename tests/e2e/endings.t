@@ -56,5 +56,5 @@ ok '[ "$(wc -l <"$out")" = 1 ] && [ $(($(date +%s) - start)) -lt 20 ]' "vmm ... 
 # The log's device is full: status 3, one clear message naming the log.
 _run_n=$((_run_n + 1)); out=$T/out.$_run_n err=$T/err.$_run_n
 run_vmm -k "$G/hello64.elf" --log=/dev/full
-ok '[ $rc = 3 ] && grep -q "^vmm: exit log: write failed: No space left on device" "$err" && grep -q "^vmm: summary: status 3," "$err"' \
-	"--log=/dev/full: status 3 ($rc), 'exit log: write failed: No space left on device', summary"
+ok '[ $rc = 3 ] && grep -q "^vmm: exit log /dev/full: write failed: No space left on device" "$err" && grep -q "^vmm: summary: status 3," "$err"' \
+	"--log=/dev/full: status 3 ($rc), 'exit log /dev/full: write failed: No space left on device', summary"
