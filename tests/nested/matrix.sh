@@ -44,6 +44,12 @@ count() { c=$(grep -c "$1" "$log" 2>/dev/null); echo "${c:-0}"; }
 l2_intr() { count '"reason":"INTR","level":"L2"'; }
 hazards() { count '"hazard":"l2-state-write"'; }
 l2_any() { count '"level":"L2"'; }
+# Hazard records right after an INTR exit taken in L2 state: a kick landed in L2 and the next
+# entry wrote sregs back.  (Single-vCPU logs: the previous line is the same vCPU's exit.)
+kick_hazards() {
+	awk '/"hazard":/ && prev ~ /"reason":"INTR","level":"L2"/ { n++ } { prev = $0 }
+	     END { print n + 0 }' "$log"
+}
 summary_ok() { tail -n 1 "$log" | grep -q '^{"summary":'; }
 leaked_value() { sed -n 's/.*Invalid cr4: \(0x[0-9a-fA-F]*\).*/\1/p' "$out" | head -n 1; }
 vmxe_set() { v=$(leaked_value); [ -n "$v" ] && [ $(( v & 0x2000 )) -ne 0 ]; }
@@ -67,13 +73,13 @@ while [ $tries -lt "$LEAK_TRIES" ] && [ $leaked -eq 0 ]; do
 	tries=$((tries + 1))
 	run always --nested --kernel "$TIV" --kick="$KICK" --dirty=always
 	if [ $arch = vmx ]; then
-		[ $st -eq 1 ] && vmxe_set && [ $(hazards) -gt 0 ] && leaked=1
+		[ $st -eq 1 ] && vmxe_set && [ $(kick_hazards) -gt 0 ] && leaked=1
 	else
 		break
 	fi
 done
 if [ $arch = vmx ]; then
-	check "tinivisor-vmx --dirty=always: leak reproduced: status 1, Invalid cr4: $(leaked_value) has VMXE, $(hazards) L2-state writes (tries: $tries)" \
+	check "tinivisor-vmx --dirty=always: leak reproduced: status 1, Invalid cr4: $(leaked_value) has VMXE; $(l2_intr) L2 INTR, $(kick_hazards) of them followed by an sregs write (hazard), $(hazards) hazards in all (tries: $tries)" \
 		[ $leaked -eq 1 ]
 else
 	check "tinivisor-svm --dirty=always: no leak on SVM (no read shadow): status 0, $(l2_intr) L2 INTR, $(hazards) L2-state writes" \
