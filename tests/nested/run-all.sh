@@ -1,5 +1,6 @@
 #!/bin/bash
-# run-all.sh [prove options] — the `make check-nested` entry point: fetches the kernels once, then
+# run-all.sh [prove options] — the `make check-nested` entry point: runs the matrix on this host
+# where it nests for real (host.t), fetches the kernels once, then
 # runs the four emulated nested platforms (tests/nested/*.t) two at a time under prove, and prints
 # the measured wall-clock boot times. Both emulators are single-threaded, so -j2 fills 2 cores.
 # Env: NESTED_BUDGET (seconds for everything, default 600) and those of run-platform.sh.
@@ -25,7 +26,8 @@ fi
 export NESTED_DEADLINE=${NESTED_DEADLINE:-$((start + ${NESTED_BUDGET:-600} - 15))}
 # Slowest first, QEMU in the other slot, the second Bochs last: if the budget runs out it cuts one
 # platform rather than starving both QEMU ones behind two Bochs runs.
-tests=("$here/bochs-vmx-6.12.t" "$here/qemu-svm-6.1.t" "$here/qemu-svm-6.12.t" "$here/bochs-vmx-6.1.t")
+# host.t first: it runs the matrix on this host's /dev/kvm where the host nests, else skips at once.
+tests=("$here/host.t" "$here/bochs-vmx-6.12.t" "$here/qemu-svm-6.1.t" "$here/qemu-svm-6.12.t" "$here/bochs-vmx-6.1.t")
 rc=0
 if command -v prove >/dev/null; then
     prove -j2 "${@:--v}" "${tests[@]}" || rc=$?
