@@ -15,10 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const level_names[] = { "L1", "L2", "?" };
-static const char *const src_names[] = {
-	"no-nested", "none", "flag", "stats", "nested-state", "all"
-};
 
 /* A string literal: a copy of known length, a few moves instead of a byte loop. */
 #define PUT_LIT(p, lit) (memcpy((p), "" lit, sizeof(lit) - 1), (p) + sizeof(lit) - 1)
@@ -182,7 +178,7 @@ size_t record_format_json(char *out, const struct exit_record *r)
 	p = PUT_LIT(p, ",\"level\":\"");
 	p = put(p, level_names[r->level]);
 	p = PUT_LIT(p, "\",\"level_src\":\"");
-	p = put(p, src_names[r->level_src]);
+	p = put(p, level_src_names[r->level_src]);
 	*p++ = '"';
 	if (r->run_pending >= 0)
 		p = put(p, r->run_pending ? ",\"run_pending\":true" :
@@ -291,7 +287,7 @@ size_t record_format_text(char *out, const struct exit_record *r)
 	*p++ = ' ';
 	p = put(p, level_names[r->level]);
 	*p++ = '/';
-	p = put(p, src_names[r->level_src]);
+	p = put(p, level_src_names[r->level_src]);
 	if (r->run_pending > 0)
 		p = PUT_LIT(p, "+pending");
 	if (r->disagree)

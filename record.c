@@ -38,6 +38,13 @@ static const char *const names[] = {
 	[KVM_EXIT_NOTIFY] = "NOTIFY",
 };
 
+const char *const level_names[LEVELS] = { "L1", "L2", "?" };
+const char *const level_src_names[] = {
+	[SRC_NO_NESTED] = "no-nested", [SRC_NONE] = "none", [SRC_FLAG] = "flag",
+	[SRC_STATS] = "stats", [SRC_NESTED_STATE] = "nested-state",
+	[SRC_ALL] = "all",
+};
+
 const char *reason_name(int32_t reason)
 {
 	if (reason == REASON_INTR)

@@ -59,6 +59,10 @@ struct exit_record {
 	} u;
 };
 
+/* As the log spells them: "L1", "L2", "?"; "flag", "stats", ... */
+extern const char *const level_names[LEVELS];
+extern const char *const level_src_names[];
+
 const char *reason_name(int32_t reason);	/* NULL for unknown ones */
 int reason_slot(int32_t reason);
 int32_t slot_reason(int slot);

@@ -11,10 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const level_names[] = { "L1", "L2", "?" };
-static const char *const src_names[] = {
-	"no-nested", "none", "flag", "stats", "nested-state", "all"
-};
 static const char *const dirty_names[] = {
 	"changed", "never", "always", "l1-only"
 };
@@ -70,6 +66,39 @@ static int reason_label(char *out, size_t len, int slot)
 	if (reason == INT32_MAX)
 		return snprintf(out, len, "OTHER");
 	return snprintf(out, len, "%d", reason);
+}
+
+static const char *mode_name(enum cpu_mode m)
+{
+	return m == MODE_REAL ? "real" : m == MODE_PROTECTED ? "protected" :
+	       "long";
+}
+
+/* -v: what vmm found on the host and what it chose, before the first
+ * KVM_RUN, so that a log can be read against the setup that made it. */
+void summary_setup(const struct vm *vm, const struct kicker *k)
+{
+	const struct host_caps *c = &vm->caps;
+	const struct config *cfg = vm->cfg;
+
+	report("host: KVM_CAP_SYNC_REGS 0x%x, IMMEDIATE_EXIT %d, "
+	       "X86_GUEST_MODE %d, NESTED_STATE %d, MAX_VCPUS %d, VMX %s, "
+	       "SVM %s", c->sync_regs, c->immediate_exit, c->guest_mode_flag,
+	       c->nested_state, c->max_vcpus, vm->nested.host_vmx ? "yes" :
+	       "no", vm->nested.host_svm ? "yes" : "no");
+	report("guest: %s %s%s, entry 0x%llx in %s mode, %u vCPU(s), "
+	       "%llu MiB, platform %s%s", cfg->kernel, vm->image.kind,
+	       vm->image.multiboot ? " multiboot" : "",
+	       (unsigned long long)vm->image.entry,
+	       mode_name(vm->image.mode), cfg->vcpus,
+	       (unsigned long long)(vm->mem.size >> 20),
+	       vm->pc ? "pc" : "bare", vm->nested.enabled ? ", --nested" : "");
+	report("exits: sync-regs 0x%x, dirty %s, level from %s; kicks %s, "
+	       "every %llu ns +-%u%%, signal %d, seed %llu", vm->sync_mask,
+	       dirty_names[cfg->dirty], level_src_names[vm->nested.src],
+	       k->method == KICK_SIGMASK ? "sigmask" : "immediate-exit",
+	       (unsigned long long)k->interval_ns, k->jitter, k->sig,
+	       (unsigned long long)k->seed);
 }
 
 void summary_print(const struct run_info *ri)
@@ -219,7 +248,7 @@ static size_t json_summary(char *p, size_t cap, const struct run_info *ri)
 		ri->status, kernel, (unsigned long long)ri->elapsed_ns,
 		(unsigned long long)t.runs, (unsigned long long)t.records,
 		per_second(t.runs, ri->elapsed_ns), (unsigned long long)t.l2,
-		(unsigned long long)t.hazards, src_names[vm->nested.src],
+		(unsigned long long)t.hazards, level_src_names[vm->nested.src],
 		dirty_names[vm->cfg->dirty], vm->sync_mask,
 		vm->nested.enabled ? "true" : "false");
 	len += json_exits(p + len, cap - len, &t);

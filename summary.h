@@ -17,6 +17,7 @@ struct run_info {
 	int status;
 };
 
+void summary_setup(const struct vm *vm, const struct kicker *k);
 void summary_print(const struct run_info *ri);
 int summary_log(const struct run_info *ri);
 void summary_status_line(const struct run_info *ri, bool final);

@@ -509,6 +509,8 @@ static int run(struct vm *vm, struct vcpu *vcpus, struct kick_vcpu **kv,
 	int r = 0;
 
 	kicker_init(&kicker, cfg, vm->kick_method, seed, kv, cfg->vcpus);
+	if (cfg->verbosity > 0)
+		summary_setup(vm, &kicker);
 	vm->t0_ns = now_ns();
 	for (; started < cfg->vcpus && !r; started++)
 		r = vcpu_start(&vcpus[started]);

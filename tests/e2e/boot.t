@@ -3,7 +3,7 @@
 # and the verdicts: guest failure 1, triple fault 4, --timeout 124.
 . "$(dirname "$0")/lib.sh"
 need_kvm
-plan 45
+plan 46
 
 # hello KERNEL MODE VCPUS [ARGS...]: status 0 and each vCPU's line exactly once.
 hello() {
@@ -83,3 +83,8 @@ ok '[ $rc = 0 ] && grep -q "Hello from vmm (long mode, vcpu 0)" "$out"' "hello64
 # must not be refused for a long-mode page-table limit.
 run_vmm -q -k "$G/hello32.elf" -m 4G
 ok '[ $rc = 0 ] && grep -q "Hello from vmm (protected mode, vcpu 0)" "$out"' "hello32.elf -m 4G (RAM above the hole, no paging): status 0"
+
+# -v: the setup before the first KVM_RUN (host capabilities, the guest as loaded, the exit policy).
+run_vmm -v -k "$G/hello32.elf" -c 2 --platform=bare --kick=1ms --seed=7
+ok '[ $rc = 0 ] && grep -q "^vmm: host: KVM_CAP_SYNC_REGS 0x[0-9a-f]*, IMMEDIATE_EXIT" "$err" && grep -q "^vmm: guest: .*hello32.elf ELF32 multiboot, entry 0x[0-9a-f]* in protected mode, 2 vCPU(s), 64 MiB, platform bare" "$err" && grep -q "^vmm: exits: sync-regs 0x[0-9a-f]*, dirty changed, level from no-nested; kicks .*every 1000000 ns.*seed 7$" "$err"' \
+	"-v: host capabilities, the loaded guest and the exit policy on stderr"
