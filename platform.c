@@ -23,8 +23,7 @@ static int create_irqchip(struct vm *vm)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 
-	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) <= 0 ||
-	    ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_PIT2) <= 0) {
+	if (!vm->caps.irqchip || !vm->caps.pit2) {
 		report("--platform=pc: this host's KVM has no in-kernel "
 		       "irqchip or PIT (KVM_CAP_IRQCHIP, KVM_CAP_PIT2); use "
 		       "--platform=bare");
@@ -46,8 +45,7 @@ int platform_create(struct vm *vm)
 	vm->pc = cfg->platform == PLATFORM_PC ||
 		 (cfg->platform == PLATFORM_DEFAULT && vm->image.multiboot);
 	/* KVM wants this before the first vCPU, if it is set at all. */
-	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION,
-		  KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0 &&
+	if (vm->caps.identity_map &&
 	    ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
 		return report_ioctl("KVM_SET_IDENTITY_MAP_ADDR");
 	return vm->pc ? create_irqchip(vm) : 0;

@@ -39,6 +39,9 @@ static void read_caps(struct vm *vm)
 	c->binary_stats = check_ext(vm->vm_fd, KVM_CAP_BINARY_STATS_FD);
 	c->nr_vcpus = check_ext(vm->vm_fd, KVM_CAP_NR_VCPUS);
 	c->max_vcpus = check_ext(vm->vm_fd, KVM_CAP_MAX_VCPUS);
+	c->irqchip = check_ext(vm->kvm_fd, KVM_CAP_IRQCHIP);
+	c->pit2 = check_ext(vm->kvm_fd, KVM_CAP_PIT2);
+	c->identity_map = check_ext(vm->kvm_fd, KVM_CAP_SET_IDENTITY_MAP_ADDR);
 	if (c->max_vcpus <= 0)
 		c->max_vcpus = c->nr_vcpus > 0 ? c->nr_vcpus : 4;
 }

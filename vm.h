@@ -26,6 +26,8 @@ struct host_caps {
 	bool binary_stats;
 	int nr_vcpus, max_vcpus;
 	bool gib_pages;		/* CPUID 0x80000001 EDX.26 */
+	bool irqchip, pit2;	/* the pc platform's in-kernel devices */
+	bool identity_map;	/* KVM_CAP_SET_IDENTITY_MAP_ADDR */
 };
 
 struct vm {
