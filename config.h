@@ -66,6 +66,12 @@ struct config {
 	enum kick_method kick_method;
 	bool kick_method_given;
 	int kick_signal;
+	bool kick_given, dirty_given;
+
+	bool scan;			/* vmm scan */
+	const char *scan_classes;	/* NULL = every class; "list" */
+	unsigned scan_repeat;		/* writes per class and state */
+	const char *scan_json;		/* NULL = no JSON file */
 };
 
 #endif

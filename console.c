@@ -47,6 +47,8 @@ int console_flush(struct console *c)
 
 	if (c->len && c->results_on && !c->midline)
 		results_scan(&c->res, c->line, c->len);
+	if (c->len && c->line_fn && !c->midline)
+		c->line_fn(c->line_arg, c->line, c->len);
 	if (c->len)
 		c->midline = c->line[c->len - 1] != '\n';
 	while (done < c->len) {

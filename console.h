@@ -19,8 +19,13 @@ struct results {
 	uint64_t pass, fail, skip, summary;
 };
 
+/* Called with every whole line written (vmm scan reads its reports). */
+typedef void console_line_fn(void *arg, const char *line, size_t len);
+
 struct console {
 	int fd;
+	console_line_fn *line_fn;
+	void *line_arg;
 	size_t len;
 	bool results_on;	/* --results=auto */
 	bool midline;		/* line[0] continues an earlier chunk */

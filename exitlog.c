@@ -163,6 +163,38 @@ static char *put_detail_json(char *p, const struct exit_record *r)
 	}
 }
 
+static const char *scan_result(int err)
+{
+	const char *name = err ? strerrorname_np(err) : NULL;
+
+	return err < 0 ? "written" : name ? name : "refused";
+}
+
+/* vmm scan: the class written back before this entry, and where. */
+static char *put_scan_json(char *p, const struct exit_record *r)
+{
+	p = PUT_LIT(p, ",\"scan\":{\"class\":\"");
+	p = put(p, r->scan_class);
+	p = PUT_LIT(p, "\",\"in\":\"");
+	p = put(p, level_names[r->scan_level]);
+	p = PUT_LIT(p, "\",\"result\":\"");
+	p = put(p, scan_result(r->scan_err));
+	return PUT_LIT(p, "\"}");
+}
+
+static char *put_scan_text(char *p, const struct exit_record *r)
+{
+	p = PUT_LIT(p, " SCAN=");
+	p = put(p, r->scan_class);
+	*p++ = '@';
+	p = put(p, level_names[r->scan_level]);
+	if (r->scan_err >= 0) {
+		*p++ = '!';
+		p = put(p, scan_result(r->scan_err));
+	}
+	return p;
+}
+
 size_t record_format_json(char *out, const struct exit_record *r)
 {
 	char *p = out;
@@ -210,6 +242,8 @@ size_t record_format_json(char *out, const struct exit_record *r)
 	p = put_u64(p, r->kicks);
 	if (r->hazard)
 		p = PUT_LIT(p, ",\"hazard\":\"l2-state-write\"");
+	if (r->scan_class)
+		p = put_scan_json(p, r);
 	p = put_detail_json(p, r);
 	*p++ = '}';
 	*p++ = '\n';
@@ -310,6 +344,8 @@ size_t record_format_text(char *out, const struct exit_record *r)
 	p = put_u64(p, r->kicks);
 	if (r->hazard)
 		p = PUT_LIT(p, " HAZARD=l2-state-write");
+	if (r->scan_class)
+		p = put_scan_text(p, r);
 	p = put_detail_text(p, r);
 	*p++ = '\n';
 	return p - out;

@@ -30,6 +30,7 @@ static const struct port_range ports[] = {
 	{ 0x00f4, 0x00f4, testexit_io },
 	{ 0x03f8, 0x03ff, ns16550_io },		/* COM1 */
 	{ 0x0510, 0x0511, fwcfg_io },		/* QEMU fw_cfg */
+	{ 0x05c0, 0x05c3, scanport_io },	/* vmm scan's guests */
 	{ 0x0600, 0x0600, poweroff_io },
 	{ 0x0604, 0x0604, poweroff_io },
 	{ 0x4004, 0x4004, poweroff_io },

@@ -45,11 +45,14 @@ struct iobus {
 	bool exit_codes_qemu;	/* --exit-codes=qemu */
 };
 
+struct scan;
+
 /* What a device sees of the vCPU that made the access. */
 struct io_ctx {
 	struct iobus *bus;
 	struct console *con;
 	struct verdict *verdict;
+	struct scan *scan;	/* vmm scan's vCPU 0, else NULL */
 	unsigned vcpu;
 	uint64_t rip;
 };
@@ -73,6 +76,7 @@ port_fn debugcon_io;
 port_fn testexit_io;
 port_fn poweroff_io;
 port_fn fwcfg_io;
+port_fn scanport_io;
 
 void fwcfg_init(struct fwcfg *f, unsigned cpus, uint64_t ram);
 void fwcfg_destroy(struct fwcfg *f);

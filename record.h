@@ -42,6 +42,10 @@ struct exit_record {
 	bool hazard;			/* sregs written while in L2 state */
 	bool disagree;			/* --l2-detect=all methods disagree */
 	uint8_t by_method[3];		/* --l2-detect=all: flag, stats, nstate */
+	uint8_t scan_level;		/* vmm scan: the state written in */
+	int16_t scan_err;		/* ... errno of a refused write, -1 */
+	const char *scan_class;		/* ... the class written back before
+					 * this entry, or NULL */
 	union {
 		struct {
 			uint16_t port;

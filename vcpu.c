@@ -10,6 +10,7 @@
 #include "boot.h"
 #include "platform.h"
 #include "report.h"
+#include "scan.h"
 #include "vm.h"
 
 #include <errno.h>
@@ -121,9 +122,11 @@ static uint8_t prepare_entry(struct vcpu *v, bool have_state)
 		dirty = v->last_level == LEVEL_L2 ? 0 : read;
 		break;
 	}
+	dirty |= v->scan_dirty;
 	if (!have_state)
 		dirty = 0;	/* nothing read yet: the boot state stands */
 	v->changed = 0;
+	v->scan_dirty = 0;
 	if (vm->sync_mask) {
 		v->run->kvm_dirty_regs = dirty & vm->sync_mask;
 		return dirty & vm->sync_mask;
@@ -341,11 +344,54 @@ static void log_record(struct vcpu *v, const struct exit_record *rec)
 			    err == EPIPE ? EXIT_SIGPIPE : EXIT_HOST);
 }
 
+static void scan_line(void *scan, const char *line, size_t len)
+{
+	scan_guest_line(scan, line, len);
+}
+
+void vcpu_attach_scan(struct vcpu *v, struct scan *s)
+{
+	v->scan = s;
+	v->con.line_fn = scan_line;
+	v->con.line_arg = s;
+}
+
+/* The record of the entry after a write-back names the experiment. */
+static void scan_announce(struct scan *s, struct exit_record *rec)
+{
+	const struct scan_exp *e;
+
+	if (s->announce < 0)
+		return;
+	e = &s->exp[s->announce];
+	rec->scan_class = s->cls[e->cls].name;
+	rec->scan_level = e->level;
+	rec->scan_err = e->out.result == WB_DONE ? -1 : e->out.err;
+	s->announce = -1;
+}
+
+/* After the exit is handled: the scan's next move. */
+static void scan_after(struct vcpu *v, const struct exit_record *rec,
+		       bool finished)
+{
+	bool stop = false;
+
+	if (finished) {
+		if (v->crashed)
+			scan_crashed(v->scan, rec->seq);
+		return;
+	}
+	v->scan_dirty = scan_step(v->scan, rec, &stop);
+	if (stop)
+		verdict_set(&v->vm->verdict, EXIT_OK);
+}
+
 static void vcpu_loop(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	struct io_ctx ctx = { .bus = &vm->bus, .con = &v->con,
-			      .verdict = &vm->verdict, .vcpu = v->index };
+			      .verdict = &vm->verdict, .scan = v->scan,
+			      .vcpu = v->index };
 	bool late_probe, finished = false, have_state = false;
 	struct exit_record rec;
 
@@ -365,6 +411,10 @@ static void vcpu_loop(struct vcpu *v)
 		have_state = true;
 		fill_record(v, &rec, err, t, dirty);
 		rec.hazard = hazard;
+		if (v->scan) {
+			scan_announce(v->scan, &rec);
+			v->scan->seq_now = rec.seq;
+		}
 		late_probe = (vm->nested.methods & DETECT_NSTATE) &&
 			     (rec.reason == KVM_EXIT_IO ||
 			      rec.reason == KVM_EXIT_MMIO);
@@ -379,6 +429,8 @@ static void vcpu_loop(struct vcpu *v)
 				    &rec);
 		}
 		v->last_level = rec.level;
+		if (v->scan)
+			scan_after(v, &rec, finished);
 		account(v, &rec);
 		log_record(v, &rec);
 	}

@@ -51,10 +51,13 @@ struct vcpu {
 	struct kvm_regs regs;		/* with --sync-regs=none */
 	struct kvm_sregs sregs;
 	bool crashed;
+	struct scan *scan;		/* vmm scan's experiments (vCPU 0) */
+	uint8_t scan_dirty;		/* SYNC_* sets the scan writes back */
 };
 
 int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index);
 int vcpu_start(struct vcpu *v);
 void vcpu_destroy(struct vcpu *v);
+void vcpu_attach_scan(struct vcpu *v, struct scan *s);
 
 #endif

@@ -42,6 +42,11 @@ static void read_caps(struct vm *vm)
 	c->irqchip = check_ext(vm->kvm_fd, KVM_CAP_IRQCHIP);
 	c->pit2 = check_ext(vm->kvm_fd, KVM_CAP_PIT2);
 	c->identity_map = check_ext(vm->kvm_fd, KVM_CAP_SET_IDENTITY_MAP_ADDR);
+	c->sregs2 = check_ext(vm->kvm_fd, KVM_CAP_SREGS2);
+	c->xcrs = check_ext(vm->kvm_fd, KVM_CAP_XCRS);
+	c->debugregs = check_ext(vm->kvm_fd, KVM_CAP_DEBUGREGS);
+	c->tsc_control = check_ext(vm->kvm_fd, KVM_CAP_TSC_CONTROL);
+	c->xsave2 = check_ext(vm->vm_fd, KVM_CAP_XSAVE2);
 	if (c->max_vcpus <= 0)
 		c->max_vcpus = c->nr_vcpus > 0 ? c->nr_vcpus : 4;
 }

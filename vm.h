@@ -28,6 +28,8 @@ struct host_caps {
 	bool gib_pages;		/* CPUID 0x80000001 EDX.26 */
 	bool irqchip, pit2;	/* the pc platform's in-kernel devices */
 	bool identity_map;	/* KVM_CAP_SET_IDENTITY_MAP_ADDR */
+	bool sregs2, xcrs, debugregs, tsc_control;	/* vmm scan's classes */
+	int xsave2;		/* KVM_CAP_XSAVE2: state size, or 0 */
 };
 
 struct vm {

@@ -12,6 +12,7 @@
 #include "parse.h"
 #include "platform.h"
 #include "report.h"
+#include "scan.h"
 #include "summary.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -24,9 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #define VMM_VERSION "0.1"
+#define SCAN_KICK_NS	200000ull	/* vmm scan's default --kick */
+#define SCAN_REPEAT	3
 #define STATUS_REFRESH_NS 250000000ull
 
 const char *argp_program_version = "vmm " VMM_VERSION;
@@ -38,6 +42,7 @@ enum {
 	OPT_SYNC_REGS, OPT_DIRTY, OPT_L2_DETECT, OPT_NESTED, OPT_KICK,
 	OPT_KICK_JITTER, OPT_SEED, OPT_KICK_METHOD, OPT_KICK_SIGNAL,
 	OPT_PLATFORM, OPT_INITRD, OPT_EXIT_CODES, OPT_RESULTS,
+	OPT_CLASSES, OPT_REPEAT, OPT_JSON,
 };
 
 static const struct argp_option options[] = {
@@ -105,6 +110,15 @@ static const struct argp_option options[] = {
 	{ "results", OPT_RESULTS, "MODE", 0,
 	  "auto (default: count PASS:/FAIL:/SKIP:/SUMMARY: and SOTEST "
 	  "lines of the guest's output) or off", 6 },
+	{ 0, 0, 0, 0, "vmm scan (write-back experiments):", 7 },
+	{ "classes", OPT_CLASSES, "LIST", 0,
+	  "State classes to write back: a list of names (regs, sregs, "
+	  "sync-sregs, msr, msr:0x10, nested-state, ...; default all), or "
+	  "list to print this host's classes", 7 },
+	{ "repeat", OPT_REPEAT, "N", 0,
+	  "Write-backs per class in each state, L2 and L1 (default 3)", 7 },
+	{ "json", OPT_JSON, "FILE", 0, "Write the results as JSON to FILE",
+	  7 },
 	{ 0 }
 };
 
@@ -220,6 +234,29 @@ static bool parse_platform_opt(struct config *cfg, int key, const char *arg)
 	return false;
 }
 
+/* vmm scan writes back only its experiments, at signal exits. */
+static void scan_options(struct config *cfg)
+{
+	if (!cfg->scan) {
+		if (cfg->scan_classes || cfg->scan_repeat || cfg->scan_json) {
+			report("--classes, --repeat and --json are options of "
+			       "vmm scan (vmm scan --kernel FILE ...)");
+			exit(EXIT_USAGE);
+		}
+		return;
+	}
+	if (cfg->dirty_given) {
+		report("--dirty: vmm scan writes back nothing but its "
+		       "experiments (it runs with --dirty=never)");
+		exit(EXIT_USAGE);
+	}
+	cfg->dirty = DIRTY_NEVER;
+	if (!cfg->kick_given)
+		cfg->kick_ns = SCAN_KICK_NS;
+	if (!cfg->scan_repeat)
+		cfg->scan_repeat = SCAN_REPEAT;
+}
+
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	static const char *const formats[] = { "auto", "elf", "flat", 0 };
@@ -283,6 +320,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			bad_value("sync-regs", arg, why);
 		break;
 	case OPT_DIRTY:
+		cfg->dirty_given = true;
 		cfg->dirty = keyword("dirty", arg, dirty, "expected changed, "
 				     "never, always or l1-only");
 		break;
@@ -291,7 +329,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 					 "auto, flag, stats, nested-state, all "
 					 "or none");
 		break;
-	case OPT_KICK: cfg->kick_ns = duration("kick", arg); break;
+	case OPT_KICK:
+		cfg->kick_ns = duration("kick", arg);
+		cfg->kick_given = true;
+		break;
+	case OPT_CLASSES: cfg->scan_classes = arg; break;
+	case OPT_REPEAT:
+		v = number("repeat", arg);
+		if (v == 0 || v > 100)
+			bad_value("repeat", arg, "from 1 to 100");
+		cfg->scan_repeat = v;
+		break;
+	case OPT_JSON: cfg->scan_json = arg; break;
 	case OPT_KICK_JITTER:
 		v = number("kick-jitter", arg);
 		if (v > 100)
@@ -321,6 +370,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			report("no kernel: use --kernel FILE (see vmm --help)");
 			exit(EXIT_USAGE);
 		}
+		scan_options(cfg);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -534,10 +584,86 @@ static int run(struct vm *vm, struct vcpu *vcpus, struct kick_vcpu **kv,
 	return ri.status;
 }
 
+static const char *vendor_name(const struct nested *n)
+{
+	if (n->host_vmx)
+		return "Intel VMX";
+	if (n->host_svm)
+		return "AMD SVM";
+	return n->vendor == VENDOR_INTEL ? "Intel, no VMX" :
+	       n->vendor == VENDOR_AMD ? "AMD, no SVM" : "no VMX or SVM";
+}
+
+static void scan_list(const struct scan *s)
+{
+	for (size_t i = 0; i < s->ncls; i++)
+		printf("%-20s %-40s%s%s\n", s->cls[i].name, s->cls[i].write,
+		       s->cls[i].na ? " N/A: " : "",
+		       s->cls[i].na ? s->cls[i].na : "");
+}
+
+/* vmm scan: the plan, carried out by vCPU 0.  1 = only list it. */
+static int scan_prepare(struct vm *vm, struct vcpu *v0, struct scan *s)
+{
+	const struct config *cfg = vm->cfg;
+	const struct host_caps *c = &vm->caps;
+	bool list = cfg->scan_classes && !strcmp(cfg->scan_classes, "list");
+	struct wb_host h = {
+		.kvm_fd = vm->kvm_fd, .vm_fd = vm->vm_fd, .vcpu_fd = v0->fd,
+		.run = v0->run, .sync_mask = vm->sync_mask,
+		.nested_state = c->nested_state, .xsave2 = c->xsave2,
+		.sregs2 = c->sregs2, .xcrs = c->xcrs,
+		.debugregs = c->debugregs, .tsc_control = c->tsc_control,
+		.lapic = vm->pc && c->irqchip,
+	};
+	struct utsname u;
+	int r;
+
+	r = scan_plan(s, &h, list ? NULL : cfg->scan_classes,
+		      cfg->scan_repeat, vm->nested.enabled);
+	if (r)
+		return r;
+	s->vendor = vendor_name(&vm->nested);
+	if (uname(&u) == 0)
+		snprintf(s->kernel_release, sizeof(s->kernel_release), "%s",
+			 u.release);
+	if (list) {
+		scan_list(s);
+		return 1;
+	}
+	vcpu_attach_scan(v0, s);
+	return 0;
+}
+
+/* The run, and for vmm scan its plan before and its table after. */
+static int run_or_scan(struct vm *vm, struct vcpu *vcpus,
+		       struct kick_vcpu **kv, int sigfd)
+{
+	const struct config *cfg = vm->cfg;
+	struct scan scan;
+	uint64_t t0;
+	int r, sr;
+
+	if (!cfg->scan)
+		return run(vm, vcpus, kv, sigfd);
+	r = scan_prepare(vm, &vcpus[0], &scan);
+	if (r) {
+		scan_free(&scan);
+		return r == 1 ? EXIT_OK : r;
+	}
+	t0 = now_ns();
+	r = run(vm, vcpus, kv, sigfd);
+	sr = scan_report(&scan, cfg->scan_json, cfg->kernel,
+			 (now_ns() - t0) / 1e9);
+	scan_free(&scan);
+	/* The run's own failures (host, timeout, signals) come first. */
+	return r == EXIT_OK || r == EXIT_CRASH || r == EXIT_GUEST_FAIL ? sr : r;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = {
-		options, parse_opt, "--kernel FILE",
+		options, parse_opt, "--kernel FILE\nscan --kernel FILE",
 		"vmm -- run a test kernel on KVM and log every KVM_RUN exit: "
 		"its reason, L1 or L2 state, and the registers synced.\v"
 		"Exit status: 0 pass, 1 the guest reported failure, 2 usage or "
@@ -553,6 +679,11 @@ int main(int argc, char **argv)
 	int sigfd = -1, r;
 
 	config_defaults(&cfg);
+	if (argc > 1 && !strcmp(argv[1], "scan")) {
+		cfg.scan = true;
+		argv[1] = argv[0];
+		argv++, argc--;
+	}
 	argp_err_exit_status = EXIT_USAGE;
 	argp_parse(&argp, argc, argv, 0, NULL, &cfg);
 	vcpus = calloc(cfg.vcpus, sizeof(*vcpus));
@@ -566,7 +697,7 @@ int main(int argc, char **argv)
 		r = setup_signals(&cfg, &sigfd);
 	if (!r && !(r = vm_load(&vm)) && !(r = open_log(&vm)) &&
 	    !(r = create_vcpus(&vm, vcpus, kv)))
-		r = run(&vm, vcpus, kv, sigfd);
+		r = run_or_scan(&vm, vcpus, kv, sigfd);
 	for (unsigned i = 0; i < cfg.vcpus; i++)
 		if (vcpus[i].vm)
 			vcpu_destroy(&vcpus[i]);
