@@ -18,6 +18,7 @@
 
 #define BASELINE_CHECKS	8	/* clean passes before the first write */
 #define WINDOW_PASSES	2	/* whole passes after a write */
+#define PREFER_EXITS	64	/* L2 exits passed over for the wanted kind */
 
 static const char *const state_why[] = {
 	[EXP_PENDING] = "not run: the scan stopped before it",
@@ -50,23 +51,31 @@ int scan_plan(struct scan *s, const struct wb_host *h, const char *classes,
 		       "vmm scan --classes=list)", classes, bad);
 		return EXIT_USAGE;
 	}
-	s->exp = calloc(s->ncls * repeat * 2, sizeof(*s->exp));
+	s->exp = calloc(s->ncls * repeat * 3, sizeof(*s->exp));
 	if (!s->exp)
 		return report_errno(EXIT_HOST, "scan plan");
 	/* The control first: a class that changes something in L1 state
-	 * says the experiment is wrong before it says anything of L2. */
+	 * says the experiment is wrong before it says anything of L2.  In
+	 * L2 state, where the nested state tells, half the writes come
+	 * while L1's VM entry is still pending (KVM_STATE_NESTED_RUN_PENDING:
+	 * KVM holds vmcs02/vmcb02 but L2 has not run), half while L2 runs. */
 	for (uint32_t c = 0; c < s->ncls; c++)
-		for (unsigned lv = LEVEL_L1; lv <= LEVEL_L2; lv++)
-			for (unsigned r = 0; r < repeat; r++) {
+		for (unsigned lv = LEVEL_L1; lv <= LEVEL_L2; lv++) {
+			bool split = lv == LEVEL_L2 && h->nested_state > 0;
+
+			for (unsigned r = 0; r < (split ? 2 : 1) * repeat; r++) {
 				struct scan_exp *e = &s->exp[k++];
 
 				e->cls = c;
 				e->level = lv;
+				e->want_pending = split ? (int8_t)(r & 1) : -1;
+				e->pending = -1;
 				if (s->cls[c].na)
 					e->state = EXP_NA;
 				else if (lv == LEVEL_L2 && !nested)
 					e->state = EXP_NO_STATE;
 			}
+		}
 	s->nexp = k;
 	return 0;
 }
@@ -195,6 +204,13 @@ static uint8_t arm(struct scan *s, const struct exit_record *rec)
 		}
 		return 0;
 	}
+	if (e->level == LEVEL_L2)
+		e->pending = (int8_t)writeback_run_pending(&s->host);
+	/* Take the wanted kind of L2 state if it comes soon, else any. */
+	if (e->want_pending >= 0 && e->pending >= 0 &&
+	    e->pending != e->want_pending && s->passed_over++ < PREFER_EXITS)
+		return 0;
+	s->passed_over = 0;
 	e->out = writeback_run(&s->host, &s->cls[e->cls]);
 	e->state = EXP_WRITTEN;
 	e->seq = rec->seq;
@@ -249,18 +265,40 @@ struct class_result {
 	unsigned writes[LEVELS], refused[LEVELS], unreadable[LEVELS];
 	unsigned dev[LEVELS][LEVELS];	/* [written in][seen by] */
 	unsigned lost[LEVELS];
+	/* L2-state writes, by KVM_STATE_NESTED_RUN_PENDING (0, 1), and how
+	 * many of them were followed by a deviation. */
+	unsigned l2_writes_by_pending[2], l2_deviated_by_pending[2];
 	const struct scan_exp *failed;	/* first refused or unreadable */
 	const struct scan_dev *first;	/* first deviation after an L2 write */
 	const struct scan_dev *first_l1;	/* ... after an L1 write */
+	const char *fields[8];		/* distinct fields after L2 writes */
+	unsigned nfields;
 	const char *verdict, *why;
 	char whybuf[96];
 };
+
+static void add_field(struct class_result *r, const char *field)
+{
+	for (unsigned i = 0; i < r->nfields; i++)
+		if (!strcmp(r->fields[i], field))
+			return;
+	if (r->nfields < sizeof(r->fields) / sizeof(r->fields[0]))
+		r->fields[r->nfields++] = field;
+}
 
 static const char *errname(int err)
 {
 	const char *name = strerrorname_np(err);
 
 	return name ? name : "error";
+}
+
+static bool deviated(const struct scan *s, size_t exp)
+{
+	for (size_t i = 0; i < s->ndev; i++)
+		if (s->dev[i].exp == (int)exp)
+			return true;
+	return false;
 }
 
 static void tally(const struct scan *s, uint32_t c, struct class_result *r)
@@ -281,6 +319,10 @@ static void tally(const struct scan *s, uint32_t c, struct class_result *r)
 		if (e->out.result != WB_DONE && !r->failed)
 			r->failed = e;
 		r->lost[e->level] += e->state == EXP_LOST;
+		if (e->level == LEVEL_L2 && e->pending >= 0) {
+			r->l2_writes_by_pending[e->pending]++;
+			r->l2_deviated_by_pending[e->pending] += deviated(s, i);
+		}
 	}
 	for (size_t i = 0; i < s->ndev; i++) {
 		const struct scan_dev *d = &s->dev[i];
@@ -291,6 +333,8 @@ static void tally(const struct scan *s, uint32_t c, struct class_result *r)
 		e = &s->exp[d->exp];
 		if (!d->lost)
 			r->dev[e->level][d->seen_by]++;
+		if (e->level == LEVEL_L2 && !d->lost)
+			add_field(r, d->field);
 		if (e->level == LEVEL_L2 && !r->first)
 			r->first = d;
 		if (e->level == LEVEL_L1 && !r->first_l1)
@@ -409,6 +453,18 @@ static void json_class(FILE *f, const struct scan *s, uint32_t c,
 			r->failed->out.op, r->failed->out.err ? "\"" : "",
 			r->failed->out.err ? errname(r->failed->out.err) :
 			"null", r->failed->out.err ? "\"" : "");
+	fprintf(f, ",\"l2_running\":{\"writes\":%u,\"deviated\":%u},"
+		"\"l2_run_pending\":{\"writes\":%u,\"deviated\":%u}",
+		r->l2_writes_by_pending[0], r->l2_deviated_by_pending[0],
+		r->l2_writes_by_pending[1], r->l2_deviated_by_pending[1]);
+	fputs(",\"fields\":[", f);
+	for (unsigned i = 0; i < r->nfields; i++) {
+		char buf[96];
+
+		json_escape(buf, sizeof(buf), r->fields[i]);
+		fprintf(f, "%s\"%s\"", i ? "," : "", buf);
+	}
+	fputc(']', f);
 	json_dev(f, "first", r->first, s);
 	json_dev(f, "first_control", r->first_l1, s);
 	fputc('}', f);
@@ -462,7 +518,7 @@ static int write_json(const struct scan *s, const char *path,
 
 static void print_table(const struct scan *s, const struct class_result *res)
 {
-	char first[128];
+	char first[256];
 
 	printf("%-20s %9s %9s %11s %11s  %-8s %s\n", "class", "L2 writes",
 	       "L1 writes", "L2 dev L2/1", "L1 dev L2/1", "verdict",
@@ -477,6 +533,23 @@ static void print_table(const struct scan *s, const struct class_result *res)
 			 r->dev[LEVEL_L1][LEVEL_L1]);
 		describe(r->first ? r->first : r->first_l1, first,
 			 sizeof(first));
+		for (unsigned i = 1; i < r->nfields; i++) {
+			size_t n = strlen(first);
+
+			snprintf(first + n, sizeof(first) - n, "%s%s",
+				 i == 1 ? "; also " : ",", r->fields[i]);
+		}
+		if (r->first && (r->l2_writes_by_pending[0] ||
+				 r->l2_writes_by_pending[1])) {
+			size_t n = strlen(first);
+
+			snprintf(first + n, sizeof(first) - n, "; after %u/%u "
+				 "running, %u/%u run-pending L2 writes",
+				 r->l2_deviated_by_pending[0],
+				 r->l2_writes_by_pending[0],
+				 r->l2_deviated_by_pending[1],
+				 r->l2_writes_by_pending[1]);
+		}
 		printf("%-20s %9u %9u %11s %11s  %-8s %s%s%s\n",
 		       s->cls[c].name, r->writes[LEVEL_L2],
 		       r->writes[LEVEL_L1], l2, l1, r->verdict,

@@ -38,6 +38,8 @@ struct scan_exp {
 	uint32_t cls;		/* index into scan->cls */
 	uint8_t level;		/* LEVEL_L1 or LEVEL_L2: the state written in */
 	uint8_t state;		/* enum exp_state */
+	int8_t want_pending;	/* L2: written with RUN_PENDING (1) or not */
+	int8_t pending;		/* what it was: 1, 0, -1 unknown */
 	struct wb_outcome out;
 	uint64_t seq;		/* the signal exit it was written at */
 	uint64_t t_ns;
@@ -70,6 +72,7 @@ struct scan {
 	int last;		/* the experiment written last, -1 */
 	uint64_t hb_check, hb_hyp;	/* heartbeats of the checker, of L1 */
 	uint64_t mark_check, mark_hyp, mark_t;
+	unsigned passed_over;	/* L2 exits of the wrong kind, while arming */
 	uint64_t seq_now;	/* the exit being handled */
 	int announce;		/* experiment to name in the next record */
 	struct scan_dev *dev;

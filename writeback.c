@@ -7,6 +7,7 @@
  * A set that KVM refuses is a result for the caller, not an error here.
  */
 #include "writeback.h"
+#include "compat.h"
 #include "config.h"
 
 #include <errno.h>
@@ -349,4 +350,18 @@ struct wb_outcome writeback_run(const struct wb_host *h,
 	}
 	errno = EINVAL;
 	return fail(WB_UNREADABLE, "unknown class");
+}
+
+int writeback_run_pending(const struct wb_host *h)
+{
+	struct kvm_nested_state *s;
+	int r = -1;
+
+	if (h->nested_state <= 0 || !(s = calloc(1, h->nested_state)))
+		return -1;
+	s->size = h->nested_state;
+	if (ioctl(h->vcpu_fd, KVM_GET_NESTED_STATE, s) == 0)
+		r = !!(s->flags & KVM_STATE_NESTED_RUN_PENDING);
+	free(s);
+	return r;
 }

@@ -55,5 +55,7 @@ int writeback_select(struct wb_class *c, size_t *n, const char *list,
 		     char *bad, size_t badlen);
 struct wb_outcome writeback_run(const struct wb_host *h,
 				const struct wb_class *c);
+/* KVM_STATE_NESTED_RUN_PENDING now: 1, 0, or -1 where it cannot be read. */
+int writeback_run_pending(const struct wb_host *h);
 
 #endif
