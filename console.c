@@ -3,11 +3,14 @@
  *
  * write(2) blocks when a pipe reader is slow: that is the back-pressure that
  * keeps a flooding guest from growing vmm's memory.  EPIPE is returned to the
- * caller, which ends the run (SIGPIPE itself is ignored).
+ * caller, which ends the run (SIGPIPE itself is ignored).  A non-blocking
+ * stdout is waited for, never dropped.  Any other error is returned once;
+ * after it, the console drops its output instead of failing line by line.
  */
 #include "console.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -45,6 +48,10 @@ int console_flush(struct console *c)
 {
 	size_t done = 0;
 
+	if (c->error) {
+		c->len = 0;
+		return 0;	/* reported once already */
+	}
 	if (c->len && c->results_on && !c->midline)
 		results_scan(&c->res, c->line, c->len);
 	if (c->len)
@@ -54,8 +61,15 @@ int console_flush(struct console *c)
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd p = { c->fd, POLLOUT, 0 };
+
+			poll(&p, 1, -1);
+			continue;
+		}
 		if (n < 0) {
 			c->len = 0;
+			c->error = errno;
 			return errno;
 		}
 		done += n;

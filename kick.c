@@ -155,15 +155,39 @@ void kicker_init(struct kicker *k, const struct config *cfg,
 
 /* A timed kick carries its send time; a stop kick carries 0 and is left
  * out of the latency figures (it lands outside the measured path). */
-void kick_send(struct kick_vcpu *v, bool timed)
+bool kick_send(struct kick_vcpu *v, bool timed)
 {
 	uint64_t at = timed ? now_ns() : 0;
 	union sigval val = { .sival_ptr = (void *)(uintptr_t)at };
 
-	if (pthread_sigqueue(v->thread, v->kicker->sig, val) == 0)
+	if (pthread_sigqueue(v->thread, v->kicker->sig, val) == 0) {
 		atomic_fetch_add(&v->sent, 1);
-	else
+		return true;
+	}
+	if (timed)
 		atomic_fetch_add(&v->send_failed, 1);
+	return false;
+}
+
+/* With RLIMIT_SIGPENDING at 0 no kick, not even the one that stops a vCPU,
+ * can ever be queued: find out before the first vCPU runs.  The signal is
+ * blocked in the calling thread, so it is queued and taken back at once. */
+int kick_probe_queue(int sig)
+{
+	static const struct timespec zero;
+	union sigval val = { .sival_ptr = NULL };
+	sigset_t set;
+
+	if (pthread_sigqueue(pthread_self(), sig, val)) {
+		report("cannot queue real-time signal %d: %s (ulimit -i, "
+		       "RLIMIT_SIGPENDING): vmm could not stop its vCPUs", sig,
+		       strerror(errno));
+		return EXIT_HOST;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigtimedwait(&set, NULL, &zero);
+	return 0;
 }
 
 static uint64_t schedule(struct kicker *k, struct kick_vcpu *v, uint64_t from)

@@ -81,7 +81,8 @@ void kicker_init(struct kicker *k, const struct config *cfg,
 		 struct kick_vcpu **vcpus, unsigned n);
 int kicker_start(struct kicker *k);
 void kicker_stop(struct kicker *k);
-void kick_send(struct kick_vcpu *v, bool timed);
+bool kick_send(struct kick_vcpu *v, bool timed);
+int kick_probe_queue(int sig);
 void kick_finish_sending(struct kicker *k);
 
 int kick_vcpu_begin(struct kick_vcpu *v);

@@ -40,11 +40,20 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 int loader_read_file(const char *path, void **image, size_t *len,
 		     char *err, size_t errlen)
 {
+	return loader_read_file_max(path, SIZE_MAX, image, len, err, errlen);
+}
+
+/* O_NONBLOCK: opening a FIFO must not wait for a writer before the
+ * regular-file check refuses it (it changes nothing for a regular file).
+ * The size is checked before anything is read. */
+int loader_read_file_max(const char *path, size_t max, void **image,
+			 size_t *len, char *err, size_t errlen)
+{
 	struct stat st;
 	ssize_t n;
 	size_t done = 0;
 	uint8_t *buf;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
 		return fail(err, errlen, "%s", strerror(errno));
@@ -55,6 +64,11 @@ int loader_read_file(const char *path, void **image, size_t *len,
 	if (st.st_size == 0) {
 		close(fd);
 		return fail(err, errlen, "empty file");
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		return fail(err, errlen, "larger than guest RAM (%lld bytes, "
+			    "RAM %zu)", (long long)st.st_size, max);
 	}
 	buf = malloc(st.st_size);
 	if (!buf) {

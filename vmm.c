@@ -18,6 +18,8 @@
 
 #include <argp.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -133,6 +135,24 @@ static uint64_t duration(const char *opt, const char *arg)
 	if (parse_duration(arg, &ns, &why))
 		bad_value(opt, arg, why);
 	return ns;
+}
+
+/* A path option: an empty one would only fail later, as ": No such file". */
+static const char *path(const char *opt, const char *arg)
+{
+	if (!*arg)
+		bad_value(opt, arg, "empty path");
+	return arg;
+}
+
+/* 0xffffffffffffffff is vmm's own "not given": no RAM is there anyway. */
+static uint64_t address(const char *opt, const char *arg)
+{
+	uint64_t a = number(opt, arg);
+
+	if (a == LOADER_NO_ADDR)
+		bad_value(opt, arg, "outside any guest RAM");
+	return a;
 }
 
 static int keyword(const char *opt, const char *arg,
@@ -251,13 +271,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			bad_value("mode", arg, "expected real, protected or "
 				  "long");
 		break;
-	case OPT_LOAD_ADDR: cfg->load_addr = number("load-addr", arg); break;
-	case OPT_ENTRY: cfg->entry = number("entry", arg); break;
+	case OPT_LOAD_ADDR: cfg->load_addr = address("load-addr", arg); break;
+	case OPT_ENTRY: cfg->entry = address("entry", arg); break;
 	case OPT_APPEND: cfg->append = arg; break;
 	case 'm': parse_memory(cfg, arg); break;
 	case 'c': parse_vcpus(cfg, arg); break;
 	case OPT_NESTED: cfg->nested = true; break;
-	case OPT_DEVICE: cfg->device = arg; break;
+	case OPT_DEVICE: cfg->device = path("device", arg); break;
 	case OPT_TIMEOUT:
 		cfg->timeout_ns = duration("timeout", arg);
 		if (!cfg->timeout_ns)
@@ -273,7 +293,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (!cfg->max_exits)
 			bad_value("max-exits", arg, "must be greater than 0");
 		break;
-	case 'l': cfg->log_path = arg; break;
+	case 'l': cfg->log_path = path("log", arg); break;
 	case OPT_LOG_FORMAT:
 		cfg->log_format = keyword("log-format", arg, log_formats,
 					  "expected text or jsonl");
@@ -291,13 +311,19 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 					 "auto, flag, stats, nested-state, all "
 					 "or none");
 		break;
-	case OPT_KICK: cfg->kick_ns = duration("kick", arg); break;
+	case OPT_KICK:
+		cfg->kick_ns = duration("kick", arg);
+		if (cfg->kick_ns && cfg->kick_ns < KICK_MIN_NS)
+			bad_value("kick", arg, "shorter than 1us: no host can "
+				  "deliver it");
+		break;
 	case OPT_KICK_JITTER:
 		v = number("kick-jitter", arg);
 		if (v > 100)
 			bad_value("kick-jitter", arg, "a percentage from 0 to "
 				  "100");
 		cfg->kick_jitter = v;
+		cfg->kick_jitter_given = true;
 		break;
 	case OPT_SEED:
 		cfg->seed = number("seed", arg);
@@ -321,11 +347,29 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			report("no kernel: use --kernel FILE (see vmm --help)");
 			exit(EXIT_USAGE);
 		}
+		if (cfg->kick_jitter_given && !cfg->kick_ns) {
+			report("--kick-jitter: needs --kick (there are no "
+			       "kicks to jitter)");
+			exit(EXIT_USAGE);
+		}
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
+}
+
+/* A closed fd 0, 1 or 2 would be reused by the next open(): /dev/kvm as
+ * fd 1 would take the guest output.  Hold each with /dev/null opened
+ * read-only, so that writing to a closed stdout still fails (EBADF). */
+static void reserve_std_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		if (open("/dev/null", O_RDONLY) != fd)
+			_exit(EXIT_HOST);
+	}
 }
 
 static void config_defaults(struct config *cfg)
@@ -350,6 +394,9 @@ static int setup_signals(const struct config *cfg, int *sigfd)
 	sigset_t set;
 
 	signal(SIGPIPE, SIG_IGN);
+	/* Past ulimit -f, a write fails with EFBIG and is reported (status
+	 * 3, naming the file) instead of killing vmm mid-record. */
+	signal(SIGXFSZ, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
@@ -359,6 +406,8 @@ static int setup_signals(const struct config *cfg, int *sigfd)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (*sigfd < 0)
 		return report_errno(EXIT_HOST, "signalfd");
+	if (kick_probe_queue(cfg->kick_signal))
+		return EXIT_HOST;
 	return kick_install(cfg->kick_signal);
 }
 
@@ -414,18 +463,38 @@ static void drain_wake(int fd)
 		return;	/* EAGAIN: nothing to drain */
 }
 
-/* Read one pending signal; a second SIGINT ends vmm at once. */
-static void take_signal(int sigfd, struct verdict *v, bool stopping)
+/* Read the pending signals.  Only a second SIGINT ends vmm at once: the
+ * first one, even while vmm is already stopping, lets it finish the log. */
+static void take_signal(int sigfd, struct verdict *v)
 {
+	static bool had_sigint;
 	struct signalfd_siginfo si;
 
 	while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
-		if (stopping && si.ssi_signo == SIGINT) {
+		if (si.ssi_signo == SIGINT && had_sigint) {
 			report("second SIGINT: exiting now");
 			_exit(EXIT_SIGINT);
 		}
+		had_sigint |= si.ssi_signo == SIGINT;
 		verdict_set(v, signal_status(si.ssi_signo));
 	}
+}
+
+/* Milliseconds for poll() until wake (UINT64_MAX: none), rounded up and
+ * capped so that a far deadline neither overflows nor spins. */
+static int poll_ms(uint64_t now, uint64_t wake)
+{
+	uint64_t ms;
+
+	if (wake == UINT64_MAX)
+		return -1;
+	ms = (wake > now ? wake - now : 0) / 1000000 + 1;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
 static bool show_status(const struct config *cfg)
@@ -462,15 +531,15 @@ static void wait_for_verdict(struct vm *vm, int sigfd, struct run_info *ri)
 			next_status = now + STATUS_REFRESH_NS;
 		}
 		if (cfg->timeout_ns)
-			wake = vm->t0_ns + cfg->timeout_ns;
-		if (cfg->duration_ns && vm->t0_ns + cfg->duration_ns < wake)
-			wake = vm->t0_ns + cfg->duration_ns;
+			wake = add_sat(vm->t0_ns, cfg->timeout_ns);
+		if (cfg->duration_ns &&
+		    add_sat(vm->t0_ns, cfg->duration_ns) < wake)
+			wake = add_sat(vm->t0_ns, cfg->duration_ns);
 		if (status_line && next_status < wake)
 			wake = next_status;
-		poll(fds, 2, wake == UINT64_MAX ? -1 :
-		     (int)((wake > now ? wake - now : 0) / 1000000 + 1));
+		poll(fds, 2, poll_ms(now, wake));
 		drain_wake(vm->verdict.wake_fd);
-		take_signal(sigfd, &vm->verdict, false);
+		take_signal(sigfd, &vm->verdict);
 	}
 	if (status_line) {
 		ri->elapsed_ns = now_ns() - vm->t0_ns;
@@ -485,15 +554,26 @@ static void stop_vcpus(struct vm *vm, struct kicker *k, struct vcpu *vcpus,
 	struct pollfd fds[2] = { { sigfd, POLLIN, 0 },
 				 { vm->verdict.wake_fd, POLLIN, 0 } };
 
+	unsigned unsent = started;
+	bool *sent = calloc(started + 1, sizeof(*sent));
+
 	kicker_stop(k);
-	for (unsigned i = 0; i < started; i++)
-		kick_send(&vcpus[i].kick, false);
-	kick_finish_sending(k);
+	/* A full signal queue (other processes of the user) refuses a stop
+	 * kick: it is retried until it goes, every 10 ms. */
 	while (atomic_load(&vm->verdict.exited) < started) {
-		poll(fds, 2, 100);
+		for (unsigned i = 0; sent && i < started; i++)
+			if (!sent[i] && kick_send(&vcpus[i].kick, false)) {
+				sent[i] = true;
+				unsent--;
+			}
+		if (!unsent || !sent)
+			kick_finish_sending(k);
+		poll(fds, 2, unsent ? 10 : 100);
 		drain_wake(vm->verdict.wake_fd);
-		take_signal(sigfd, &vm->verdict, true);
+		take_signal(sigfd, &vm->verdict);
 	}
+	kick_finish_sending(k);
+	free(sent);
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(vcpus[i].thread, NULL);
 }
@@ -552,6 +632,7 @@ int main(int argc, char **argv)
 	struct kick_vcpu **kv;
 	int sigfd = -1, r;
 
+	reserve_std_fds();
 	config_defaults(&cfg);
 	argp_err_exit_status = EXIT_USAGE;
 	argp_parse(&argp, argc, argv, 0, NULL, &cfg);
@@ -562,9 +643,13 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < cfg.vcpus; i++)
 		vcpus[i].fd = -1;
 	r = vm_open(&vm, &cfg);
+	/* The log before the signals are blocked: opening a FIFO waits for
+	 * its reader, and SIGINT/SIGTERM/SIGHUP must still end that wait. */
+	if (!r)
+		r = open_log(&vm);
 	if (!r)
 		r = setup_signals(&cfg, &sigfd);
-	if (!r && !(r = vm_load(&vm)) && !(r = open_log(&vm)) &&
+	if (!r && !(r = vm_load(&vm)) &&
 	    !(r = create_vcpus(&vm, vcpus, kv)))
 		r = run(&vm, vcpus, kv, sigfd);
 	for (unsigned i = 0; i < cfg.vcpus; i++)
