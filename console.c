@@ -48,14 +48,14 @@ int console_flush(struct console *c)
 {
 	size_t done = 0;
 
-	if (c->error) {
-		c->len = 0;
-		return 0;	/* reported once already */
-	}
 	if (c->len && c->results_on && !c->midline)
 		results_scan(&c->res, c->line, c->len);
 	if (c->len)
 		c->midline = c->line[c->len - 1] != '\n';
+	if (c->error) {
+		c->len = 0;
+		return 0;	/* reported once already */
+	}
 	while (done < c->len) {
 		ssize_t n = write(c->fd, c->line + done, c->len - done);
 

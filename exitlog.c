@@ -315,6 +315,28 @@ size_t record_format_text(char *out, const struct exit_record *r)
 	return p - out;
 }
 
+/* The length of the valid UTF-8 sequence at s, or 0 (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF). */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+	uint32_t cp = s[0] & (0x3f >> (n - 1));
+
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+/* A byte that is not valid UTF-8 (a path may hold any) becomes U+FFFD, so
+ * that the log stays valid JSON. */
 size_t json_escape(char *out, size_t cap, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -325,7 +347,18 @@ size_t json_escape(char *out, size_t cap, const char *s)
 		char esc[7];
 		size_t len = 0;
 
-		if (c == '"' || c == '\\') {
+		if (c >= 0x80) {
+			size_t u = utf8_len((const unsigned char *)s);
+
+			if (u) {
+				memcpy(esc, s, u);
+				len = u;
+				s += u - 1;
+			} else {
+				memcpy(esc, "\\ufffd", 6);
+				len = 6;
+			}
+		} else if (c == '"' || c == '\\') {
 			esc[len++] = '\\';
 			esc[len++] = c;
 		} else if (c < 0x20) {

@@ -581,6 +581,13 @@ static void test_json_escape(void **state)
 	escapes("\x1b[0m", "\\u001b[0m");
 	escapes("\x7f", "\x7f");			/* DEL is legal JSON */
 	escapes("caf\xc3\xa9", "caf\xc3\xa9");		/* UTF-8 passes */
+	/* Issue 16: bytes that are not UTF-8 become U+FFFD, never raw. */
+	escapes("a\xff" "b", "a\\ufffdb");
+	escapes("\xc3", "\\ufffd");				/* cut short */
+	escapes("\xc0\xaf", "\\ufffd\\ufffd");		/* overlong */
+	escapes("\xed\xa0\x80", "\\ufffd\\ufffd\\ufffd");	/* surrogate */
+	escapes("\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80");	/* U+1F600 */
+	escapes("\xf4\x90\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd");
 	escapes("/", "/");
 }
 
