@@ -24,7 +24,7 @@ FUZZ_SEEDS = hello16.bin hello32.elf hello64.elf hello64.bin fail.elf triple.elf
 # Each run: no leaks between inputs matter here, but a leak is still a bug.
 FUZZ_FLAGS = -rss_limit_mb=2048 -timeout=10 -max_len=65536 -print_final_stats=1
 
-.PHONY: fuzz check-fuzz fuzz-seeds deps-fuzz
+.PHONY: fuzz check-fuzz fuzz-seeds deps-fuzz fuzz-options fuzz-long
 
 deps-fuzz:
 	@./tests/deps.sh fuzz
@@ -61,3 +61,41 @@ check-fuzz: deps-fuzz $(FUZZ_BIN) fuzz-seeds
 		grep '^stat::number_of_executed_units' check.log; \
 		[ $$rc = 0 ] || { tail -n 40 check.log; echo "check-fuzz: FAILED (see $(FUZZ_DIR)/crash-*)"; }; \
 		exit $$rc
+
+# The option fuzzer: parse.c and options.c, argv to the finished config.
+# Its inputs are NUL-separated arguments; seeds in tests/fuzz/options-corpus.
+FUZZ_OPT_BIN = $(FUZZ_DIR)/fuzz_options
+FUZZ_OPT_SRCS = options.c parse.c report.c
+FUZZ_OPT_FLAGS = -rss_limit_mb=2048 -timeout=10 -max_len=4096 -print_final_stats=1
+
+$(FUZZ_OPT_BIN): tests/fuzz/fuzz_options.c $(FUZZ_OPT_SRCS) $(wildcard *.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -c -o $(FUZZ_DIR)/harness_options.o tests/fuzz/fuzz_options.c
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ \
+		$(FUZZ_DIR)/harness_options.o $(FUZZ_OPT_SRCS)
+
+fuzz-options: deps-fuzz $(FUZZ_OPT_BIN)
+	@mkdir -p $(FUZZ_DIR)/work-options
+	cd $(FUZZ_DIR) && FUZZ_QUIET=1 ./fuzz_options $(FUZZ_OPT_FLAGS) \
+		-max_total_time=$(FUZZ_SECONDS) -artifact_prefix=./options- \
+		work-options ../../fuzz/options-corpus
+
+# make fuzz-long (not part of make check): each target for FUZZ_LONG_RUNS
+# executions (default 10 million), then the coverage it reached.
+FUZZ_LONG_RUNS ?= 10000000
+
+fuzz-long: deps-fuzz $(FUZZ_BIN) $(FUZZ_OPT_BIN) fuzz-seeds
+	@mkdir -p $(FUZZ_DIR)/work $(FUZZ_DIR)/work-options
+	@cd $(FUZZ_DIR) && for t in loader options; do \
+		if [ $$t = loader ]; then \
+			set -- $(FUZZ_FLAGS) work seeds ../../fuzz/corpus; \
+		else \
+			set -- $(FUZZ_OPT_FLAGS) work-options ../../fuzz/options-corpus; \
+		fi; \
+		echo "fuzz-long: fuzz_$$t, $(FUZZ_LONG_RUNS) executions"; \
+		FUZZ_QUIET=1 ./fuzz_$$t -runs=$(FUZZ_LONG_RUNS) -artifact_prefix=./$$t- \
+			"$$@" >long-$$t.log 2>&1 || \
+			{ tail -n 40 long-$$t.log; echo "fuzz-long: fuzz_$$t FAILED"; exit 1; }; \
+		grep -E '^#[0-9]+[[:space:]]+DONE' long-$$t.log | tail -n 1; \
+		grep -E '^stat::number_of_executed_units' long-$$t.log; \
+	done
