@@ -108,7 +108,7 @@ static void bad_value(const char *opt, const char *value, const char *why)
 static uint64_t number(const char *opt, const char *arg)
 {
 	const char *why;
-	uint64_t v;
+	uint64_t v = 0;
 
 	if (parse_u64(arg, &v, &why))
 		bad_value(opt, arg, why);
@@ -118,7 +118,7 @@ static uint64_t number(const char *opt, const char *arg)
 static uint64_t duration(const char *opt, const char *arg)
 {
 	const char *why;
-	uint64_t ns;
+	uint64_t ns = 0;
 
 	if (parse_duration(arg, &ns, &why))
 		bad_value(opt, arg, why);
@@ -147,7 +147,7 @@ static int keyword(const char *opt, const char *arg,
 		   const char *const *words, const char *expected)
 {
 	const char *why;
-	int i;
+	int i = 0;
 
 	if (parse_keyword(arg, words, &i, &why))
 		bad_value(opt, arg, expected);
@@ -194,8 +194,10 @@ static void parse_kick_signal(struct config *cfg, const char *arg)
 
 static void add_initrd(struct config *cfg, const char *arg)
 {
-	if (cfg->ninitrd == MAX_INITRDS)
+	if (cfg->ninitrd == MAX_INITRDS) {
 		bad_value("initrd", arg, "more than 32 modules");
+		return;
+	}
 	cfg->initrd[cfg->ninitrd++] = arg;
 }
 
