@@ -65,7 +65,7 @@ check-fuzz: deps-fuzz $(FUZZ_BIN) fuzz-seeds
 # The option fuzzer: parse.c and options.c, argv to the finished config.
 # Its inputs are NUL-separated arguments; seeds in tests/fuzz/options-corpus.
 FUZZ_OPT_BIN = $(FUZZ_DIR)/fuzz_options
-FUZZ_OPT_SRCS = options.c parse.c report.c
+FUZZ_OPT_SRCS = options.c parse.c
 FUZZ_OPT_FLAGS = -rss_limit_mb=2048 -timeout=10 -max_len=4096 -print_final_stats=1
 
 $(FUZZ_OPT_BIN): tests/fuzz/fuzz_options.c $(FUZZ_OPT_SRCS) $(wildcard *.h)
@@ -76,7 +76,7 @@ $(FUZZ_OPT_BIN): tests/fuzz/fuzz_options.c $(FUZZ_OPT_SRCS) $(wildcard *.h)
 
 fuzz-options: deps-fuzz $(FUZZ_OPT_BIN)
 	@mkdir -p $(FUZZ_DIR)/work-options
-	cd $(FUZZ_DIR) && FUZZ_QUIET=1 ./fuzz_options $(FUZZ_OPT_FLAGS) \
+	cd $(FUZZ_DIR) && ./fuzz_options $(FUZZ_OPT_FLAGS) \
 		-max_total_time=$(FUZZ_SECONDS) -artifact_prefix=./options- \
 		work-options ../../fuzz/options-corpus
 
@@ -93,7 +93,7 @@ fuzz-long: deps-fuzz $(FUZZ_BIN) $(FUZZ_OPT_BIN) fuzz-seeds
 			set -- $(FUZZ_OPT_FLAGS) work-options ../../fuzz/options-corpus; \
 		fi; \
 		echo "fuzz-long: fuzz_$$t, $(FUZZ_LONG_RUNS) executions"; \
-		FUZZ_QUIET=1 ./fuzz_$$t -runs=$(FUZZ_LONG_RUNS) -artifact_prefix=./$$t- \
+		./fuzz_$$t -runs=$(FUZZ_LONG_RUNS) -artifact_prefix=./$$t- \
 			"$$@" >long-$$t.log 2>&1 || \
 			{ tail -n 40 long-$$t.log; echo "fuzz-long: fuzz_$$t FAILED"; exit 1; }; \
 		grep -E '^#[0-9]+[[:space:]]+DONE' long-$$t.log | tail -n 1; \
