@@ -217,11 +217,11 @@ static void stop_vcpus(struct vm *vm, struct kicker *k, struct vcpu *vcpus,
 	bool *sent = calloc(started + 1, sizeof(*sent));
 
 	kicker_stop(k);
-	/* A full signal queue (other processes of the user) refuses a stop
-	 * kick: it is retried until it goes, every 10 ms. */
+	/* Each vCPU's stop timer fires once the vCPU has created it (a thread
+	 * just started may not have yet): retried every 10 ms until then. */
 	while (atomic_load(&vm->verdict.exited) < started) {
 		for (unsigned i = 0; sent && i < started; i++)
-			if (!sent[i] && kick_send(&vcpus[i].kick, false)) {
+			if (!sent[i] && kick_stop_vcpu(&vcpus[i].kick)) {
 				sent[i] = true;
 				unsent--;
 			}
@@ -235,6 +235,7 @@ static void stop_vcpus(struct vm *vm, struct kicker *k, struct vcpu *vcpus,
 	free(sent);
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(vcpus[i].thread, NULL);
+	kicker_release(k);
 }
 
 static int run(struct vm *vm, struct vcpu *vcpus, struct kick_vcpu **kv,
@@ -263,6 +264,7 @@ static int run(struct vm *vm, struct vcpu *vcpus, struct kick_vcpu **kv,
 	stop_vcpus(vm, &kicker, vcpus, started, sigfd);
 	ri.elapsed_ns = now_ns() - vm->t0_ns;
 	ri.status = verdict_status(&vm->verdict);
+	summary_kick_warning(&ri);
 	r = summary_log(&ri);
 	if (r && ri.status < EXIT_HOST)
 		ri.status = r == EPIPE ? EXIT_SIGPIPE : EXIT_HOST;

@@ -6,7 +6,7 @@
 # multiboot flags vmm cannot honour, non-UTF-8 paths.  The option checks run
 # without KVM; the rest skip with the reason when the KVM device does not open.
 . "$(dirname "$0")/lib.sh"
-plan 25
+plan 28
 
 [ -x "$VMM" ] || bail "$VMM not built (make vmm)"
 
@@ -30,7 +30,7 @@ usage "--device= (empty)" --device --device=
 dev=${VMM_KVM_DEVICE:-/dev/kvm}
 if [ ! -e "$dev" ] || ! { : <>"$dev"; } 2>/dev/null; then
 	why="cannot open $dev read-write"
-	for i in $(seq $((_tap_n + 1)) 25); do skip "KVM test $i" "$why"; done
+	for i in $(seq $((_tap_n + 1)) 28); do skip "KVM test $i" "$why"; done
 	exit 0
 fi
 need_kvm >/dev/null
@@ -156,3 +156,14 @@ open(sys.argv[1], "wb").write(d)
 EOF
 run_vmm -q -k "$mbk"
 ok '[ $rc = 2 ] && grep -q "video mode" "$err"' "multiboot flags with bit 2 (video): status 2, 'video mode' (status $rc)"
+
+# Kicks from per-vCPU timers: the summary gives requested, delivered and
+# overruns; every expiry is one or the other, never more than requested.
+log=$T/rate.jsonl
+run_vmm -q -k "$G/spin.elf" -c 2 --kick=1ms --duration=2s --log="$log" --log-format=jsonl
+req=$(jsum .kick.requested); got=$(jsum .kick.delivered); over=$(jsum .kick.overruns)
+ok '[ $rc = 0 ] && [ "$req" -ge 3600 ] && [ "$req" -le 4100 ]' \
+	"--kick=1ms -c 2 --duration=2s: requested $req (about 4000)"
+ok '[ $((got + over)) -le $((req + 2)) ] && [ "$got" -gt 0 ] && [ "$got" = "$(jsum "[.vcpus[].kicks_consumed] | add")" ]' \
+	"... delivered $got + overruns $over <= requested $req, delivered == the vCPUs' kicks_consumed"
+ok '[ "$(jsum ".kick.requested_hz == 1000")" = true ]' "... requested_hz 1000"
