@@ -306,8 +306,9 @@ bool kick_stop_vcpu(struct kick_vcpu *v)
 {
 	if (!atomic_load(&v->ready))
 		return false;
-	if (v->have_stop_timer)
+	if (v->have_stop_timer && !v->stop_fired)
 		arm(v->stop_timer, now_ns(), 0);	/* past: fires now */
+	v->stop_fired = true;
 	return true;
 }
 

@@ -63,6 +63,7 @@ struct kick_vcpu {
 	atomic_bool ready;		/* timers created (or failed) */
 	timer_t kick_timer, stop_timer;
 	bool have_kick_timer, have_stop_timer;
+	bool stop_fired;		/* by the main thread */
 	uint64_t expiry_ns;		/* the kick timer's next expiry */
 	uint64_t reported;		/* consumed, as of the last record */
 	uint64_t late;			/* consumed after the last record */

@@ -212,27 +212,22 @@ static void stop_vcpus(struct vm *vm, struct kicker *k, struct vcpu *vcpus,
 {
 	struct pollfd fds[2] = { { sigfd, POLLIN, 0 },
 				 { vm->verdict.wake_fd, POLLIN, 0 } };
-
-	unsigned unsent = started;
-	bool *sent = calloc(started + 1, sizeof(*sent));
+	bool all = false;
 
 	kicker_stop(k);
 	/* Each vCPU's stop timer fires once the vCPU has created it (a thread
-	 * just started may not have yet): retried every 10 ms until then. */
+	 * just started may not have yet): tried every 10 ms until then. */
 	while (atomic_load(&vm->verdict.exited) < started) {
-		for (unsigned i = 0; sent && i < started; i++)
-			if (!sent[i] && kick_stop_vcpu(&vcpus[i].kick)) {
-				sent[i] = true;
-				unsent--;
-			}
-		if (!unsent || !sent)
+		all = true;
+		for (unsigned i = 0; i < started; i++)
+			all &= kick_stop_vcpu(&vcpus[i].kick);
+		if (all)
 			kick_finish_sending(k);
-		poll(fds, 2, unsent ? 10 : 100);
+		poll(fds, 2, all ? 100 : 10);
 		drain_wake(vm->verdict.wake_fd);
 		take_signal(sigfd, &vm->verdict);
 	}
 	kick_finish_sending(k);
-	free(sent);
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(vcpus[i].thread, NULL);
 	kicker_release(k);
