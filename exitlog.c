@@ -13,6 +13,7 @@
 #include <linux/kvm.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 
@@ -423,10 +424,29 @@ void logbuf_free(struct logbuf *b)
 	b->text = NULL;
 }
 
-static int write_all(int fd, const char *p, size_t len)
+/* After a write error part-way through a block of whole records (a full
+ * disk, ulimit -f), cut a regular file back to the end of the last whole
+ * record written, so that the log ends on a complete line. */
+static void trim_torn(int fd, const char *block, size_t done)
 {
-	while (len) {
-		ssize_t n = write(fd, p, len);
+	struct stat st;
+	off_t end;
+	size_t keep = done;
+
+	while (keep && block[keep - 1] != '\n')
+		keep--;
+	if (keep == done || fstat(fd, &st) || !S_ISREG(st.st_mode))
+		return;
+	end = lseek(fd, 0, SEEK_CUR);
+	if (end >= (off_t)(done - keep) &&
+	    ftruncate(fd, end - (done - keep)) == 0)
+		lseek(fd, end - (done - keep), SEEK_SET);
+}
+
+static int write_all(int fd, const char *p, size_t len, size_t *done)
+{
+	for (*done = 0; *done < len;) {
+		ssize_t n = write(fd, p + *done, len - *done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -434,8 +454,7 @@ static int write_all(int fd, const char *p, size_t len)
 			return errno;
 		if (n == 0)
 			return EIO;
-		p += n;
-		len -= n;
+		*done += n;
 	}
 	return 0;
 }
@@ -443,11 +462,14 @@ static int write_all(int fd, const char *p, size_t len)
 int exitlog_write(struct exitlog *log, const char *text, size_t len)
 {
 	int err = atomic_load(&log->error);
+	size_t done;
 
 	if (err)
 		return err;	/* the first error was reported already */
 	pthread_mutex_lock(&log->lock);
-	err = write_all(log->fd, text, len);
+	err = write_all(log->fd, text, len, &done);
+	if (err)	/* the text formats: whole lines, each ending in \n */
+		trim_torn(log->fd, text, done);
 	pthread_mutex_unlock(&log->lock);
 	if (err) {
 		int none = 0;

@@ -82,8 +82,8 @@ ok '[ $rc = 3 ]' "ulimit -i 0, --kick-method=sigmask: status 3 (status $rc)"
 # The file-size limit: a write error, status 3 naming the file; not SIGXFSZ.
 log=$T/fsize.jsonl
 run_vmm_limited "-f 100" -q -k "$G/spin.elf" --kick=100us --duration=2s --log="$log" --log-format=jsonl
-ok '[ $rc = 3 ] && grep -qF "$log" "$err" && grep -q "File too large" "$err"' \
-	"ulimit -f 100, --log=FILE: status 3, the file named (status $rc: $(head -c 100 "$err"))"
+ok '[ $rc = 3 ] && grep -qF "$log" "$err" && grep -q "File too large" "$err" && [ "$(tail -c 1 "$log" | od -An -c | tr -d " ")" = "\\n" ] && python3 -c "import json,sys; [json.loads(l) for l in open(sys.argv[1], \"rb\")]" "$log"' \
+	"ulimit -f 100, --log=FILE: status 3, the file named, no torn record (status $rc: $(head -c 100 "$err"))"
 run_vmm_limited "-f 1" -q -k "$G/flood.elf" --append=bytes=100000
 ok '[ $rc = 3 ] && grep -q "File too large" "$err" && [ "$(wc -l <"$err")" = 1 ]' \
 	"ulimit -f 1, stdout a file: status 3, one line (status $rc)"
