@@ -85,8 +85,11 @@ fuzz-options: deps-fuzz $(FUZZ_OPT_BIN)
 		work-options ../../fuzz/options-corpus
 
 # make fuzz-long (not part of make check): each target for FUZZ_LONG_RUNS
-# executions (default 10 million), then the coverage it reached.
+# executions (default 10 million), then the coverage it reached.  Its
+# per-input limit is FUZZ_LONG_TIMEOUT s: one legal loader input (an ELF
+# whose bss fills the 3 GiB + 2 MiB RAM size) takes ~9 s on a loaded host.
 FUZZ_LONG_RUNS ?= 10000000
+FUZZ_LONG_TIMEOUT ?= 60
 
 fuzz-long: deps-fuzz $(FUZZ_BIN) $(FUZZ_OPT_BIN) fuzz-seeds
 	@mkdir -p $(FUZZ_DIR)/work $(FUZZ_DIR)/work-options
@@ -97,8 +100,8 @@ fuzz-long: deps-fuzz $(FUZZ_BIN) $(FUZZ_OPT_BIN) fuzz-seeds
 			set -- $(FUZZ_OPT_FLAGS) work-options ../../fuzz/options-corpus; \
 		fi; \
 		echo "fuzz-long: fuzz_$$t, $(FUZZ_LONG_RUNS) executions"; \
-		./fuzz_$$t -runs=$(FUZZ_LONG_RUNS) -artifact_prefix=./$$t- \
-			"$$@" >long-$$t.log 2>&1 || \
+		./fuzz_$$t "$$@" -runs=$(FUZZ_LONG_RUNS) -timeout=$(FUZZ_LONG_TIMEOUT) \
+			-artifact_prefix=./$$t- >long-$$t.log 2>&1 || \
 			{ tail -n 40 long-$$t.log; echo "fuzz-long: fuzz_$$t FAILED"; exit 1; }; \
 		grep -E '^#[0-9]+[[:space:]]+DONE' long-$$t.log | tail -n 1; \
 		grep -E '^stat::number_of_executed_units' long-$$t.log; \
