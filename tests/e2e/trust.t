@@ -6,7 +6,7 @@
 # multiboot flags vmm cannot honour, non-UTF-8 paths.  The option checks run
 # without KVM; the rest skip with the reason when the KVM device does not open.
 . "$(dirname "$0")/lib.sh"
-plan 28
+plan 29
 
 [ -x "$VMM" ] || bail "$VMM not built (make vmm)"
 
@@ -30,7 +30,7 @@ usage "--device= (empty)" --device --device=
 dev=${VMM_KVM_DEVICE:-/dev/kvm}
 if [ ! -e "$dev" ] || ! { : <>"$dev"; } 2>/dev/null; then
 	why="cannot open $dev read-write"
-	for i in $(seq $((_tap_n + 1)) 28); do skip "KVM test $i" "$why"; done
+	for i in $(seq $((_tap_n + 1)) 29); do skip "KVM test $i" "$why"; done
 	exit 0
 fi
 need_kvm >/dev/null
@@ -78,6 +78,26 @@ run_vmm_limited "-i 0" -q -k "$G/spin.elf" --duration=1s
 ok '[ $rc = 3 ] && grep -q "cannot queue real-time signal" "$err"' "ulimit -i 0: status 3 and the reason (status $rc)"
 run_vmm_limited "-i 0" -q -k "$G/spin.elf" --duration=1s --kick=100us --kick-method=sigmask
 ok '[ $rc = 3 ]' "ulimit -i 0, --kick-method=sigmask: status 3 (status $rc)"
+
+# The queue filled by another process of the user after vmm started: the stop
+# still goes through (each vCPU's stop timer has its signal allocated).
+last_cmd="(ulimit -i 64; vmm -k spin.elf --duration=2s; another process fills the queue at 0.5 s)"
+rc=$( ( ulimit -i 64; python3 - "$VMM" "$G/spin.elf" <<'EOF'
+import os, signal, subprocess, sys, time
+p = subprocess.Popen([sys.argv[1], "-q", "-k", sys.argv[2], "--duration=2s"], stdin=subprocess.DEVNULL)
+time.sleep(0.5)
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGRTMIN})
+for i in range(200):
+    os.kill(os.getpid(), signal.SIGRTMIN)
+q = [l.split()[1] for l in open("/proc/self/status") if l.startswith("SigQ")][0]
+try:
+    print(p.wait(timeout=20), q)
+except subprocess.TimeoutExpired:
+    p.kill()
+    print("hung", q)
+EOF
+) )
+ok '[ "${rc%% *}" = 0 ]' "queue full (SigQ ${rc#* }) when --duration ends: status ${rc%% *}, 0 expected (no hang)"
 
 # The file-size limit: a write error, status 3 naming the file; not SIGXFSZ.
 log=$T/fsize.jsonl
