@@ -13,7 +13,7 @@ PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
 
-SRCS = vmm.c vm.c vcpu.c memory.c boot.c loader.c multiboot.c exitlog.c \
+SRCS = vmm.c options.c vm.c vcpu.c memory.c boot.c loader.c multiboot.c exitlog.c \
        record.c summary.c kick.c nested.c verdict.c report.c parse.c \
        console.c iobus.c ns16550.c debugcon.c testexit.c fwcfg.c \
        platform.c scan.c scanport.c writeback.c

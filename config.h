@@ -23,6 +23,7 @@ enum platform { PLATFORM_DEFAULT, PLATFORM_BARE, PLATFORM_PC };
 enum exit_codes { EXIT_CODES_VMM, EXIT_CODES_QEMU };
 
 #define MAX_INITRDS	32
+#define KICK_MIN_NS	1000	/* shorter kicks cannot be delivered */
 
 /* The sync-regs sets, as KVM numbers them (KVM_SYNC_X86_*). */
 #define SYNC_REGS	(1u << 0)
@@ -61,6 +62,7 @@ struct config {
 
 	uint64_t kick_ns;		/* 0 = no kicks */
 	unsigned kick_jitter;		/* percent */
+	bool kick_jitter_given;
 	uint64_t seed;
 	bool seed_given;
 	enum kick_method kick_method;

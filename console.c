@@ -3,11 +3,14 @@
  *
  * write(2) blocks when a pipe reader is slow: that is the back-pressure that
  * keeps a flooding guest from growing vmm's memory.  EPIPE is returned to the
- * caller, which ends the run (SIGPIPE itself is ignored).
+ * caller, which ends the run (SIGPIPE itself is ignored).  A non-blocking
+ * stdout is waited for, never dropped.  Any other error is returned once;
+ * after it, the console drops its output instead of failing line by line.
  */
 #include "console.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -51,13 +54,24 @@ int console_flush(struct console *c)
 		c->line_fn(c->line_arg, c->line, c->len);
 	if (c->len)
 		c->midline = c->line[c->len - 1] != '\n';
+	if (c->error) {
+		c->len = 0;
+		return 0;	/* reported once already */
+	}
 	while (done < c->len) {
 		ssize_t n = write(c->fd, c->line + done, c->len - done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd p = { c->fd, POLLOUT, 0 };
+
+			poll(&p, 1, -1);
+			continue;
+		}
 		if (n < 0) {
 			c->len = 0;
+			c->error = errno;
 			return errno;
 		}
 		done += n;

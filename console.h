@@ -29,13 +29,14 @@ struct console {
 	size_t len;
 	bool results_on;	/* --results=auto */
 	bool midline;		/* line[0] continues an earlier chunk */
+	int error;		/* the first write error; then output is dropped */
 	struct results res;
 	char line[CONSOLE_LINE];
 };
 
 void console_init(struct console *c, int fd, bool results);
 int console_putc(struct console *c, char ch);	/* 0, or errno */
-int console_flush(struct console *c);
+int console_flush(struct console *c);		/* 0, or errno (once) */
 void results_scan(struct results *r, const char *line, size_t len);
 
 #endif

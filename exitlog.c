@@ -13,6 +13,7 @@
 #include <linux/kvm.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 
@@ -351,6 +352,28 @@ size_t record_format_text(char *out, const struct exit_record *r)
 	return p - out;
 }
 
+/* The length of the valid UTF-8 sequence at s, or 0 (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF). */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+	uint32_t cp = s[0] & (0x3f >> (n - 1));
+
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+/* A byte that is not valid UTF-8 (a path may hold any) becomes U+FFFD, so
+ * that the log stays valid JSON. */
 size_t json_escape(char *out, size_t cap, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -361,7 +384,18 @@ size_t json_escape(char *out, size_t cap, const char *s)
 		char esc[7];
 		size_t len = 0;
 
-		if (c == '"' || c == '\\') {
+		if (c >= 0x80) {
+			size_t u = utf8_len((const unsigned char *)s);
+
+			if (u) {
+				memcpy(esc, s, u);
+				len = u;
+				s += u - 1;
+			} else {
+				memcpy(esc, "\\ufffd", 6);
+				len = 6;
+			}
+		} else if (c == '"' || c == '\\') {
 			esc[len++] = '\\';
 			esc[len++] = c;
 		} else if (c < 0x20) {
@@ -426,10 +460,29 @@ void logbuf_free(struct logbuf *b)
 	b->text = NULL;
 }
 
-static int write_all(int fd, const char *p, size_t len)
+/* After a write error part-way through a block of whole records (a full
+ * disk, ulimit -f), cut a regular file back to the end of the last whole
+ * record written, so that the log ends on a complete line. */
+static void trim_torn(int fd, const char *block, size_t done)
 {
-	while (len) {
-		ssize_t n = write(fd, p, len);
+	struct stat st;
+	off_t end;
+	size_t keep = done;
+
+	while (keep && block[keep - 1] != '\n')
+		keep--;
+	if (keep == done || fstat(fd, &st) || !S_ISREG(st.st_mode))
+		return;
+	end = lseek(fd, 0, SEEK_CUR);
+	if (end >= (off_t)(done - keep) &&
+	    ftruncate(fd, end - (done - keep)) == 0)
+		lseek(fd, end - (done - keep), SEEK_SET);
+}
+
+static int write_all(int fd, const char *p, size_t len, size_t *done)
+{
+	for (*done = 0; *done < len;) {
+		ssize_t n = write(fd, p + *done, len - *done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -437,8 +490,7 @@ static int write_all(int fd, const char *p, size_t len)
 			return errno;
 		if (n == 0)
 			return EIO;
-		p += n;
-		len -= n;
+		*done += n;
 	}
 	return 0;
 }
@@ -446,11 +498,14 @@ static int write_all(int fd, const char *p, size_t len)
 int exitlog_write(struct exitlog *log, const char *text, size_t len)
 {
 	int err = atomic_load(&log->error);
+	size_t done;
 
 	if (err)
 		return err;	/* the first error was reported already */
 	pthread_mutex_lock(&log->lock);
-	err = write_all(log->fd, text, len);
+	err = write_all(log->fd, text, len, &done);
+	if (err)	/* the text formats: whole lines, each ending in \n */
+		trim_torn(log->fd, text, done);
 	pthread_mutex_unlock(&log->lock);
 	if (err) {
 		int none = 0;

@@ -61,14 +61,26 @@ uint64_t io_value(const uint8_t *data, unsigned size)
 	return v;
 }
 
+/* A write error of the guest output ends the run: EPIPE as a closed
+ * reader (141), anything else as a host error (3), reported once. */
+void io_output_error(struct verdict *v, int err)
+{
+	static atomic_bool reported;
+
+	if (!err)
+		return;
+	if (err == EPIPE) {
+		verdict_set(v, EXIT_SIGPIPE);
+		return;
+	}
+	if (!atomic_exchange(&reported, true))
+		report("guest output (stdout): write failed: %s", strerror(err));
+	verdict_set(v, EXIT_HOST);
+}
+
 void io_guest_output(struct io_ctx *ctx, char ch)
 {
-	int err = console_putc(ctx->con, ch);
-
-	if (err == EPIPE)
-		verdict_set(ctx->verdict, EXIT_SIGPIPE);
-	else if (err)
-		report("guest output: %s", strerror(err));
+	io_output_error(ctx->verdict, console_putc(ctx->con, ch));
 }
 
 static void unknown_port(struct io_ctx *ctx, uint16_t port, unsigned size,

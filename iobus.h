@@ -69,6 +69,7 @@ void iobus_mmio(struct io_ctx *ctx, uint64_t addr, unsigned len, bool write,
 		uint8_t *data);
 uint64_t io_value(const uint8_t *data, unsigned size);
 void io_guest_output(struct io_ctx *ctx, char ch);
+void io_output_error(struct verdict *v, int err);
 
 /* The devices (one file each). */
 port_fn ns16550_io;

@@ -103,11 +103,73 @@ uint64_t kick_next_interval(struct kick_rng *r, uint64_t base_ns,
 	return base_ns - span + draw;
 }
 
+static uint64_t schedule(struct kicker *k, struct kick_vcpu *v, uint64_t from)
+{
+	uint64_t dt = kick_next_interval(&v->rng, k->interval_ns, k->jitter);
+
+	if (v->nfirst < 4)
+		v->first_intervals[v->nfirst++] = dt;
+	return from + dt;
+}
+
+/* Arm t to expire at the CLOCK_MONOTONIC time at (0: disarm), then every
+ * period ns (0: once).  timer_settime() is async-signal-safe. */
+static void arm(timer_t t, uint64_t at, uint64_t period)
+{
+	struct itimerspec its = {
+		.it_value = { at / 1000000000ull, at % 1000000000ull },
+		.it_interval = { period / 1000000000ull,
+				 period % 1000000000ull },
+	};
+
+	timer_settime(t, TIMER_ABSTIME, &its, NULL);
+}
+
+/* A kick signal, as the vCPU took it: SI_TIMER from its kick timer (count
+ * it, its latency from the expiry it stands for, and the expiries it
+ * stands in for: si_overrun), or the stop timer's (not a kick). */
+static void take(struct kick_vcpu *v, const siginfo_t *si, uint64_t end)
+{
+	struct kicker *k = v->kicker;
+	uint64_t missed = 0, exp = v->expiry_ns;
+
+	if (si->si_code != SI_TIMER || si->si_value.sival_int != KICK_TAG_KICK)
+		return;
+	if (si->si_overrun > 0)
+		missed = si->si_overrun;
+	if (end >= exp)
+		lat_add(&v->lat, end - exp);
+	if (k->jitter && !atomic_load_explicit(&k->stop,
+						memory_order_relaxed)) {
+		/* One-shot, re-armed here: a next expiry already past is
+		 * a kick missed (an overrun), as a periodic timer counts. */
+		exp = schedule(k, v, exp);
+		while (exp <= end && missed < (1u << 20)) {
+			exp = schedule(k, v, exp);
+			missed++;
+		}
+		if (exp <= end)
+			exp = end + k->interval_ns;
+		arm(v->kick_timer, exp, 0);
+	} else if (!k->jitter) {
+		exp += (1 + missed) * k->interval_ns;
+		if (v->nfirst < 4)
+			v->first_intervals[v->nfirst++] = k->interval_ns;
+	} else {
+		/* Not re-armed: no kick is asked for after this one. */
+		uint_fast64_t none = 0;
+
+		atomic_compare_exchange_strong(&v->disarmed_ns, &none, end);
+	}
+	v->expiry_ns = exp;
+	atomic_fetch_add_explicit(&v->overruns, missed, memory_order_relaxed);
+	atomic_fetch_add_explicit(&v->sent, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&v->consumed, 1, memory_order_relaxed);
+}
+
 static void on_kick(int sig, siginfo_t *si, void *uc)
 {
 	struct kick_vcpu *v = this_vcpu;
-	uint64_t sent_at = (uint64_t)(uintptr_t)si->si_value.sival_ptr;
-	uint64_t now;
 
 	(void)sig, (void)uc;
 	if (!v)
@@ -116,10 +178,7 @@ static void on_kick(int sig, siginfo_t *si, void *uc)
 		v->run->immediate_exit = 1;
 	/* The handler runs as KVM_RUN returns to user space: that moment is
 	 * the end of the kick's latency. */
-	now = now_ns();
-	if (si->si_code == SI_QUEUE && sent_at && now >= sent_at)
-		lat_add(&v->lat, now - sent_at);
-	atomic_fetch_add_explicit(&v->consumed, 1, memory_order_relaxed);
+	take(v, si, now_ns());
 }
 
 int kick_install(int sig)
@@ -150,92 +209,151 @@ void kicker_init(struct kicker *k, const struct config *cfg,
 	for (unsigned i = 0; i < n; i++) {
 		vcpus[i]->kicker = k;
 		kick_rng_seed(&vcpus[i]->rng, seed, i);
+		atomic_init(&vcpus[i]->ready, false);
+		atomic_init(&vcpus[i]->armed_ns, 0);
+		atomic_init(&vcpus[i]->disarmed_ns, 0);
 	}
 }
 
-/* A timed kick carries its send time; a stop kick carries 0 and is left
- * out of the latency figures (it lands outside the measured path). */
-void kick_send(struct kick_vcpu *v, bool timed)
+/* With RLIMIT_SIGPENDING at 0 no kick, not even the one that stops a vCPU,
+ * can ever be queued: find out before the first vCPU runs.  The signal is
+ * blocked in the calling thread, so it is queued and taken back at once. */
+int kick_probe_queue(int sig)
 {
-	uint64_t at = timed ? now_ns() : 0;
-	union sigval val = { .sival_ptr = (void *)(uintptr_t)at };
+	static const struct timespec zero;
+	union sigval val = { .sival_ptr = NULL };
+	sigset_t set;
 
-	if (pthread_sigqueue(v->thread, v->kicker->sig, val) == 0)
-		atomic_fetch_add(&v->sent, 1);
-	else
-		atomic_fetch_add(&v->send_failed, 1);
-}
-
-static uint64_t schedule(struct kicker *k, struct kick_vcpu *v, uint64_t from)
-{
-	uint64_t dt = kick_next_interval(&v->rng, k->interval_ns, k->jitter);
-
-	if (v->nfirst < 4)
-		v->first_intervals[v->nfirst++] = dt;
-	return from + dt;
-}
-
-static void *kicker_main(void *arg)
-{
-	struct kicker *k = arg;
-	uint64_t start = now_ns(), next;
-
-	for (unsigned i = 0; i < k->nvcpus; i++)
-		k->vcpus[i]->next_ns = schedule(k, k->vcpus[i], start);
-	while (!atomic_load_explicit(&k->stop, memory_order_relaxed)) {
-		uint64_t now = now_ns();
-		struct timespec ts;
-
-		next = now + 50000000;	/* re-check stop at least at 20 Hz */
-		for (unsigned i = 0; i < k->nvcpus; i++) {
-			struct kick_vcpu *v = k->vcpus[i];
-
-			if (v->next_ns <= now) {
-				uint64_t from = v->next_ns;
-
-				kick_send(v, true);
-				/* Behind by more than an interval: resync
-				 * rather than send a burst. */
-				if (from + k->interval_ns < now)
-					from = now;
-				v->next_ns = schedule(k, v, from);
-			}
-			if (v->next_ns < next)
-				next = v->next_ns;
-		}
-		ts.tv_sec = next / 1000000000ull;
-		ts.tv_nsec = next % 1000000000ull;
-		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	if (pthread_sigqueue(pthread_self(), sig, val)) {
+		report("cannot queue real-time signal %d: %s (ulimit -i, "
+		       "RLIMIT_SIGPENDING): vmm could not stop its vCPUs", sig,
+		       strerror(errno));
+		return EXIT_HOST;
 	}
-	return NULL;
-}
-
-int kicker_start(struct kicker *k)
-{
-	int err;
-
-	if (!k->interval_ns)
-		return 0;
-	err = pthread_create(&k->thread, NULL, kicker_main, k);
-	if (err) {
-		errno = err;
-		return report_errno(EXIT_HOST, "starting the kick thread");
-	}
-	k->thread_started = true;
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigtimedwait(&set, NULL, &zero);
 	return 0;
 }
 
+/* A POSIX timer that signals one thread.  Its signal is allocated once,
+ * here, so that firing it never fails for a full queue. */
+static int timer_for(struct kick_vcpu *v, int tag, timer_t *t)
+{
+	struct sigevent ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.sigev_notify = SIGEV_THREAD_ID;
+	ev.sigev_signo = v->kicker->sig;
+	ev.sigev_value.sival_int = tag;
+	ev._sigev_un._tid = gettid();
+	if (timer_create(CLOCK_MONOTONIC, &ev, t) == 0)
+		return 0;
+	report("vcpu thread: timer_create: %s%s", strerror(errno),
+	       errno == EAGAIN ? " (the real-time signal queue is full: "
+	       "ulimit -i)" : "");
+	return EXIT_HOST;
+}
+
+static uint64_t kick_elapsed(const struct kick_vcpu *v, uint64_t end)
+{
+	uint64_t from = atomic_load(&v->armed_ns);
+	uint64_t to = atomic_load(&v->disarmed_ns);
+
+	if (!from)
+		return 0;
+	if (!to)
+		to = end;
+	return to > from ? to - from : 0;
+}
+
+uint64_t kick_requested(const struct kick_vcpu *v, uint64_t end)
+{
+	const struct kicker *k = v->kicker;
+
+	return k->interval_ns ? kick_elapsed(v, end) / k->interval_ns : 0;
+}
+
+/* Only v's own thread stops its kick timer (kick_vcpu_end), so that the
+ * window of the count ends with the last kick it can take. */
+static void disarm(struct kick_vcpu *v)
+{
+	uint_fast64_t none = 0;
+
+	if (!atomic_load(&v->armed_ns))
+		return;
+	arm(v->kick_timer, 0, 0);
+	atomic_compare_exchange_strong(&v->disarmed_ns, &none, now_ns());
+}
+
+/* The kick timers are armed by each vCPU thread before its first KVM_RUN
+ * (kick_vcpu_begin): nothing to start here. */
+int kicker_start(struct kicker *k)
+{
+	(void)k;
+	return 0;
+}
+
+/* No more re-arming for jitter; each vCPU disarms its timer as it ends. */
 void kicker_stop(struct kicker *k)
 {
 	atomic_store(&k->stop, true);
-	if (k->thread_started)
-		pthread_join(k->thread, NULL);
-	k->thread_started = false;
+}
+
+/* Fire v's stop timer, once v has its timers (a vCPU thread just started
+ * may not yet).  False: not yet, call again. */
+bool kick_stop_vcpu(struct kick_vcpu *v)
+{
+	if (!atomic_load(&v->ready))
+		return false;
+	if (v->have_stop_timer && !v->stop_fired)
+		arm(v->stop_timer, now_ns(), 0);	/* past: fires now */
+	v->stop_fired = true;
+	return true;
+}
+
+/* After every vCPU thread has been joined. */
+void kicker_release(struct kicker *k)
+{
+	for (unsigned i = 0; i < k->nvcpus; i++) {
+		struct kick_vcpu *v = k->vcpus[i];
+
+		if (v->have_kick_timer)
+			timer_delete(v->kick_timer);
+		if (v->have_stop_timer)
+			timer_delete(v->stop_timer);
+		v->have_kick_timer = v->have_stop_timer = false;
+	}
 }
 
 void kick_finish_sending(struct kicker *k)
 {
 	atomic_store(&k->sends_done, true);
+}
+
+/* Create v's timers and arm the kick timer (periodic without jitter, one
+ * shot re-armed by take() with it).  Sets ready, whatever happens. */
+static int timers_begin(struct kick_vcpu *v)
+{
+	struct kicker *k = v->kicker;
+	uint64_t t0;
+	int r;
+
+	r = timer_for(v, KICK_TAG_STOP, &v->stop_timer);
+	v->have_stop_timer = !r;
+	if (!r && k->interval_ns && !atomic_load(&k->stop)) {
+		r = timer_for(v, KICK_TAG_KICK, &v->kick_timer);
+		v->have_kick_timer = !r;
+		if (!r) {
+			t0 = now_ns();
+			v->expiry_ns = schedule(k, v, t0);
+			atomic_store(&v->armed_ns, t0);
+			arm(v->kick_timer, v->expiry_ns,
+			    k->jitter ? 0 : k->interval_ns);
+		}
+	}
+	atomic_store(&v->ready, true);
+	return r;
 }
 
 /* Runs in the vCPU thread, with the kick signal still blocked (inherited
@@ -246,6 +364,8 @@ int kick_vcpu_begin(struct kick_vcpu *v)
 	sigset_t set;
 
 	this_vcpu = v;
+	if (timers_begin(v))
+		return EXIT_HOST;
 	sigemptyset(&set);
 	sigaddset(&set, k->sig);
 	if (k->method == KICK_IMMEDIATE_EXIT)
@@ -277,15 +397,9 @@ static uint32_t dequeue(struct kick_vcpu *v, uint64_t t_ret,
 	sigemptyset(&set);
 	sigaddset(&set, v->kicker->sig);
 	while (sigtimedwait(&set, &si, wait) >= 0) {
-		uint64_t sent_at = (uint64_t)(uintptr_t)si.si_value.sival_ptr;
+		uint64_t now = now_ns();
 
-		if (t_ret && sent_at && si.si_code == SI_QUEUE) {
-			uint64_t end = sent_at <= t_ret ? t_ret : now_ns();
-
-			lat_add(&v->lat, end - sent_at);
-		}
-		atomic_fetch_add_explicit(&v->consumed, 1,
-					  memory_order_relaxed);
+		take(v, &si, t_ret && t_ret >= v->expiry_ns ? t_ret : now);
 		n++;
 	}
 	return n;
@@ -308,23 +422,24 @@ uint32_t kick_vcpu_after_run(struct kick_vcpu *v, bool eintr, uint64_t t_ret)
 	return n;
 }
 
-/* After the last KVM_RUN: consume every signal still on its way, so that
- * the books balance.  The main thread sets sends_done after its last send. */
+/* After the last KVM_RUN: stop this vCPU's kicks, wait until the main
+ * thread is done stopping (its stop timer may still fire), then take what
+ * is pending.  Kicks taken here are late: no record counts them.  The stop
+ * signal is not a kick. */
 void kick_vcpu_end(struct kick_vcpu *v)
 {
-	/* Short: the last check of sends_done waits one tick after the stop
-	 * kick has been consumed. */
-	static const struct timespec tick = { 0, 200000 };
+	static const struct timespec zero, tick = { 0, 200000 };
 	struct kicker *k = v->kicker;
 	sigset_t set;
 
 	sigemptyset(&set);
 	sigaddset(&set, k->sig);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	while (!atomic_load(&k->sends_done) ||
-	       atomic_load(&v->consumed) < atomic_load(&v->sent))
+	if (atomic_load(&v->ready))
+		disarm(v);
+	while (!atomic_load(&k->sends_done))
 		dequeue(v, 0, &tick);
-	/* Among them the stop kick: no record counts these. */
+	dequeue(v, 0, &zero);
 	v->late = atomic_load(&v->consumed) - v->reported;
 	v->run = NULL;
 	this_vcpu = NULL;

@@ -1,10 +1,12 @@
 /*
  * kick.h - real-time signals that pull vCPU threads out of KVM_RUN.
  *
- * A kicker thread sends each vCPU a signal every --kick interval (with
- * reproducible jitter) carrying its CLOCK_MONOTONIC send time; the vCPU
- * thread consumes it by one of two race-free methods and counts it, so that
- * at the end of every run sent == consumed.  The same signal stops vCPUs.
+ * Each vCPU thread has two POSIX timers (CLOCK_MONOTONIC, SIGEV_THREAD_ID):
+ * its kick timer fires every --kick interval (periodic, or re-armed for
+ * reproducible jitter) and its stop timer once, to stop it.  The vCPU takes
+ * the signal by one of two race-free methods and counts each kick, its
+ * latency from the expiry and the expiries it stood in for (overruns), so
+ * that delivered + overruns == requested.  Stopping is not a kick.
  */
 #ifndef VMM_KICK_H
 #define VMM_KICK_H
@@ -17,6 +19,11 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
+
+/* sigev_value of each timer's signal. */
+#define KICK_TAG_KICK	1
+#define KICK_TAG_STOP	2
 
 /* Log-linear latency histogram: 16 buckets per power of two of ns. */
 #define LAT_SUB		16
@@ -48,14 +55,20 @@ struct kick_vcpu {
 	pthread_t thread;
 	struct kvm_run *run;
 	int vcpu_fd;
-	atomic_uint_fast64_t sent;	/* by the kicker and main thread */
+	atomic_uint_fast64_t sent;	/* kick signals generated and taken */
 	atomic_uint_fast64_t consumed;	/* by this vCPU (and its handler) */
 	atomic_uint_fast64_t send_failed;
+	atomic_uint_fast64_t overruns;	/* expiries no signal stood for */
+	atomic_uint_fast64_t armed_ns, disarmed_ns;	/* the kicking window */
+	atomic_bool ready;		/* timers created (or failed) */
+	timer_t kick_timer, stop_timer;
+	bool have_kick_timer, have_stop_timer;
+	bool stop_fired;		/* by the main thread */
+	uint64_t expiry_ns;		/* the kick timer's next expiry */
 	uint64_t reported;		/* consumed, as of the last record */
 	uint64_t late;			/* consumed after the last record */
 	struct latency_hist lat;	/* send -> KVM_RUN return */
 	struct kick_rng rng;
-	uint64_t next_ns;
 	uint64_t first_intervals[4];	/* logged: proves the seed */
 	unsigned nfirst;
 };
@@ -68,8 +81,6 @@ struct kicker {
 	uint64_t seed;
 	struct kick_vcpu **vcpus;
 	unsigned nvcpus;
-	pthread_t thread;
-	bool thread_started;
 	atomic_bool stop;
 	atomic_bool sends_done;		/* no signal will be sent any more */
 };
@@ -81,7 +92,10 @@ void kicker_init(struct kicker *k, const struct config *cfg,
 		 struct kick_vcpu **vcpus, unsigned n);
 int kicker_start(struct kicker *k);
 void kicker_stop(struct kicker *k);
-void kick_send(struct kick_vcpu *v, bool timed);
+bool kick_stop_vcpu(struct kick_vcpu *v);
+void kicker_release(struct kicker *k);
+uint64_t kick_requested(const struct kick_vcpu *v, uint64_t end);
+int kick_probe_queue(int sig);
 void kick_finish_sending(struct kicker *k);
 
 int kick_vcpu_begin(struct kick_vcpu *v);

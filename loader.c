@@ -22,6 +22,10 @@
 
 #define MB_MAGIC	0x1BADB002u
 #define MB_SEARCH	8192
+#define MB_FLAG_VIDEO	(1u << 2)
+#define MB_FLAG_AOUT	(1u << 16)	/* load addresses in the header */
+#define MB_FLAGS_REQUIRED 0xffffu
+#define MB_FLAGS_MET	0x3u
 #define MAX_SEGMENTS	64
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -40,11 +44,20 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 int loader_read_file(const char *path, void **image, size_t *len,
 		     char *err, size_t errlen)
 {
+	return loader_read_file_max(path, SIZE_MAX, image, len, err, errlen);
+}
+
+/* O_NONBLOCK: opening a FIFO must not wait for a writer before the
+ * regular-file check refuses it (it changes nothing for a regular file).
+ * The size is checked before anything is read. */
+int loader_read_file_max(const char *path, size_t max, void **image,
+			 size_t *len, char *err, size_t errlen)
+{
 	struct stat st;
 	ssize_t n;
 	size_t done = 0;
 	uint8_t *buf;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
 		return fail(err, errlen, "%s", strerror(errno));
@@ -55,6 +68,11 @@ int loader_read_file(const char *path, void **image, size_t *len,
 	if (st.st_size == 0) {
 		close(fd);
 		return fail(err, errlen, "empty file");
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		return fail(err, errlen, "larger than guest RAM (%lld bytes, "
+			    "RAM %zu)", (long long)st.st_size, max);
 	}
 	buf = malloc(st.st_size);
 	if (!buf) {
@@ -93,6 +111,22 @@ const void *loader_find_multiboot(const void *image, size_t len)
 			return p + off;
 	}
 	return NULL;
+}
+
+/* Flags bits 0-15 are requirements: a loader must refuse a kernel that
+ * asks for one it cannot meet.  vmm meets 0 (modules page-aligned) and 1
+ * (memory information), not 2 (a video mode) nor any later one. */
+static int check_mb_flags(const void *hdr, char *err, size_t errlen)
+{
+	uint32_t h[3];
+
+	memcpy(h, hdr, sizeof(h));
+	if (h[1] & MB_FLAGS_REQUIRED & ~MB_FLAGS_MET)
+		return fail(err, errlen, "multiboot header flags 0x%x require "
+			    "%s vmm cannot provide (bits 0x%x)", h[1],
+			    (h[1] & MB_FLAG_VIDEO) ? "a video mode, which" :
+			    "features", h[1] & MB_FLAGS_REQUIRED & ~MB_FLAGS_MET);
+	return 0;
 }
 
 static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
@@ -147,6 +181,51 @@ static int check_entry(const struct guest_mem *mem, uint64_t entry,
 		return fail(err, errlen,
 			    "entry point 0x%llx is above 4 GiB",
 			    (unsigned long long)entry);
+	return 0;
+}
+
+/* The a.out kludge: a multiboot header with flag 16 says which part of
+ * the file goes where (header_addr, load_addr, load_end_addr,
+ * bss_end_addr, entry_addr), for kernels that are not ELF. */
+static int load_aout_kludge(struct guest_mem *mem, const uint8_t *image,
+			    size_t len, const uint8_t *hdr,
+			    const struct load_opts *o, struct load_result *r,
+			    char *err, size_t errlen)
+{
+	uint32_t h[8];
+	uint64_t off = hdr - image, start, size, bss;
+	int rc;
+
+	if (off + sizeof(h) > len)
+		return fail(err, errlen, "multiboot header cut short (flag "
+			    "16 needs its address fields)");
+	memcpy(h, hdr, sizeof(h));
+	if (h[4] > h[3] || h[3] - h[4] > off)
+		return fail(err, errlen, "multiboot header: load_addr 0x%x "
+			    "does not precede header_addr 0x%x in the file",
+			    h[4], h[3]);
+	start = off - (h[3] - h[4]);
+	size = h[5] ? (uint64_t)h[5] - h[4] : len - start;
+	if (h[5] && (h[5] < h[4] || size > len - start))
+		return fail(err, errlen, "multiboot header: load_end_addr "
+			    "0x%x is outside the file", h[5]);
+	bss = h[6] ? h[6] : h[4] + size;
+	if (bss < h[4] + size)
+		return fail(err, errlen, "multiboot header: bss_end_addr "
+			    "0x%x is below load_end_addr", h[6]);
+	r->kind = "flat";
+	r->multiboot = true;
+	r->mode = o->mode == MODE_DEFAULT ? MODE_PROTECTED : o->mode;
+	r->entry = o->entry == LOADER_NO_ADDR ? h[7] : o->entry;
+	rc = check_range(mem, o, "image", h[4], bss - h[4], err, errlen);
+	if (!rc)
+		rc = check_entry(mem, r->entry, r->mode, err, errlen);
+	if (rc)
+		return rc;
+	memcpy(mem_gpa(mem, h[4], size), image + start, size);
+	memset(mem_gpa(mem, h[4], bss - h[4]) + size, 0, bss - h[4] - size);
+	r->image_start = h[4];
+	r->image_end = bss;
 	return 0;
 }
 
@@ -313,6 +392,10 @@ static int load_elf(struct guest_mem *mem, const void *image, size_t len,
 		return rc;
 	r->kind = cls == ELFCLASS64 ? "ELF64" : "ELF32";
 	r->multiboot = loader_find_multiboot(image, len) != NULL;
+	if (r->multiboot &&
+	    (rc = check_mb_flags(loader_find_multiboot(image, len), err,
+				 errlen)))
+		return rc;
 	r->mode = o->mode;
 	if (r->mode == MODE_DEFAULT)
 		r->mode = (cls == ELFCLASS32 || r->multiboot) ?
@@ -349,5 +432,19 @@ int loader_load(struct guest_mem *mem, const void *image, size_t len,
 	if (opts->format == FORMAT_ELF ||
 	    (opts->format == FORMAT_AUTO && is_elf))
 		return load_elf(mem, image, len, opts, res, err, errlen);
+	if (opts->format == FORMAT_AUTO) {
+		const uint8_t *mb = loader_find_multiboot(image, len);
+		uint32_t flags;
+		int rc;
+
+		if (mb) {
+			memcpy(&flags, mb + 4, 4);
+			if ((rc = check_mb_flags(mb, err, errlen)))
+				return rc;
+			if (flags & MB_FLAG_AOUT)
+				return load_aout_kludge(mem, image, len, mb,
+							opts, res, err, errlen);
+		}
+	}
 	return load_flat(mem, image, len, opts, res, err, errlen);
 }

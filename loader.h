@@ -36,6 +36,8 @@ int loader_load(struct guest_mem *mem, const void *image, size_t len,
 		char *err, size_t errlen);
 int loader_read_file(const char *path, void **image, size_t *len,
 		     char *err, size_t errlen);
+int loader_read_file_max(const char *path, size_t max, void **image,
+			 size_t *len, char *err, size_t errlen);
 const void *loader_find_multiboot(const void *image, size_t len);
 
 #endif

@@ -3,7 +3,9 @@
  *
  * Numbers are decimal or 0x hex; sizes take K/M/G/T (binary) suffixes;
  * durations take ns/us/ms/s (a bare number is seconds) and a decimal fraction.  Overflow, empty
- * strings and trailing junk are errors, never silently clamped.
+ * strings and trailing junk are errors, never silently clamped.  A duration
+ * stays below 2^63 ns (292 years), so that adding it to a CLOCK_MONOTONIC
+ * time or passing it on as a signed time_t never wraps.
  */
 #include "parse.h"
 #include "config.h"
@@ -136,6 +138,10 @@ int parse_duration(const char *s, uint64_t *ns, const char **why)
 		}
 		if (!err)
 			*ns += part;
+		if (!err && *ns > DURATION_MAX_NS) {
+			*why = "too large (at most 292 years)";
+			return ERANGE;
+		}
 		return err;
 	}
 	*why = "unknown duration unit (use ns, us, ms or s)";

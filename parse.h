@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#define DURATION_MAX_NS	((uint64_t)INT64_MAX)
+
 int parse_u64(const char *s, uint64_t *out, const char **why);
 int parse_size(const char *s, uint64_t *out, const char **why);
 int parse_duration(const char *s, uint64_t *ns, const char **why);

@@ -17,6 +17,7 @@ static const char *const dirty_names[] = {
 
 struct totals {
 	uint64_t runs, records, intr, hazards, l2, sent, consumed, failed;
+	uint64_t requested, overruns, kick_window_ns;
 	uint64_t disagreements, run_pending, detect_runs;
 	uint64_t by_reason[REASON_SLOTS][LEVELS];
 	struct latency_hist lat;
@@ -37,6 +38,11 @@ static void add_up(const struct run_info *ri, struct totals *t)
 		t->sent += atomic_load(&v->kick.sent);
 		t->consumed += atomic_load(&v->kick.consumed);
 		t->failed += atomic_load(&v->kick.send_failed);
+		t->requested += kick_requested(&v->kick, now_ns());
+		t->overruns += atomic_load(&v->kick.overruns);
+		t->kick_window_ns += v->kick.kicker ?
+			kick_requested(&v->kick, now_ns()) *
+			v->kick.kicker->interval_ns : 0;
 		t->disagreements += v->stats.disagreements;
 		t->run_pending += v->stats.run_pending;
 		t->detect_runs += v->stats.detect_runs;
@@ -76,6 +82,21 @@ static const char *mode_name(enum cpu_mode m)
 
 /* -v: what vmm found on the host and what it chose, before the first
  * KVM_RUN, so that a log can be read against the setup that made it. */
+/* Once, whatever -q says: a run that asked for kicks it did not get. */
+void summary_kick_warning(const struct run_info *ri)
+{
+	struct totals t;
+
+	add_up(ri, &t);
+	if (t.requested >= 10 && t.consumed * 10 < t.requested * 9)
+		report("warning: --kick: %llu of %llu kicks delivered (%.1f%%, "
+		       "%llu overruns): the host did not keep the rate",
+		       (unsigned long long)t.consumed,
+		       (unsigned long long)t.requested,
+		       100.0 * t.consumed / t.requested,
+		       (unsigned long long)t.overruns);
+}
+
 void summary_setup(const struct vm *vm, const struct kicker *k)
 {
 	const struct host_caps *c = &vm->caps;
@@ -139,6 +160,16 @@ void summary_print(const struct run_info *ri)
 		       (unsigned long long)atomic_load(&v->live.l2),
 		       (unsigned long long)atomic_load(&v->live.hazards));
 	}
+	if (t.requested)
+		report("  kicks: requested %llu (%.0f/s per vCPU), delivered "
+		       "%llu (%.0f/s, %.1f%%), overruns %llu, unaccounted %lld",
+		       (unsigned long long)t.requested,
+		       1e9 / ri->kicker->interval_ns,
+		       (unsigned long long)t.consumed,
+		       per_second(t.consumed, t.kick_window_ns),
+		       100.0 * t.consumed / t.requested,
+		       (unsigned long long)t.overruns,
+		       (long long)(t.requested - t.consumed - t.overruns));
 	if (t.lat.n)
 		report("  kick latency: median %.1f us, p99 %.1f us over %llu "
 		       "kicks; seed %llu", lat_percentile(&t.lat, 50) / 1e3,
@@ -223,9 +254,16 @@ static size_t json_kick(char *p, size_t cap, const struct run_info *ri,
 		len += snprintf(p + len, cap - len, "%s%llu", i ? "," : "",
 				(unsigned long long)v0->first_intervals[i]);
 	return len + snprintf(p + len, cap - len,
-		"],\"sent\":%llu,\"consumed\":%llu,\"latency_ns\":{\"n\":%llu,"
+		"],\"sent\":%llu,\"consumed\":%llu,\"requested\":%llu,"
+		"\"delivered\":%llu,\"overruns\":%llu,\"requested_hz\":%.1f,"
+		"\"delivered_hz\":%.1f,\"latency_ns\":{\"n\":%llu,"
 		"\"median\":%llu,\"p99\":%llu}}",
 		(unsigned long long)t->sent, (unsigned long long)t->consumed,
+		(unsigned long long)t->requested,
+		(unsigned long long)t->consumed,
+		(unsigned long long)t->overruns,
+		k->interval_ns ? 1e9 / k->interval_ns : 0.0,
+		per_second(t->consumed, t->kick_window_ns),
 		(unsigned long long)t->lat.n,
 		(unsigned long long)lat_percentile(&t->lat, 50),
 		(unsigned long long)lat_percentile(&t->lat, 99));

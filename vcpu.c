@@ -444,7 +444,7 @@ static void *vcpu_main(void *arg)
 		verdict_set(&v->vm->verdict, EXIT_HOST);
 	else
 		vcpu_loop(v);
-	console_flush(&v->con);
+	io_output_error(&v->vm->verdict, console_flush(&v->con));
 	if (v->vm->logging) {
 		int err = exitlog_flush(&v->vm->log, &v->logbuf);
 

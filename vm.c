@@ -300,7 +300,8 @@ int vm_load(struct vm *vm)
 	size_t len = 0;
 	int rc;
 
-	rc = loader_read_file(cfg->kernel, &image, &len, err, sizeof(err));
+	rc = loader_read_file_max(cfg->kernel, vm->mem.size, &image, &len, err,
+				  sizeof(err));
 	if (!rc)
 		rc = loader_load(&vm->mem, image, len, &opts, &vm->image, err,
 				 sizeof(err));

@@ -1,7 +1,7 @@
 /*
- * vmm.c - options, wiring and the exit status.
+ * vmm.c - wiring and the exit status.
  *
- * Parses argv into one struct config, builds the VM and its vCPUs, starts
+ * Has options.c parse argv into one struct config, builds the VM and its vCPUs, starts
  * one thread per vCPU and the kicker, then waits for a verdict, a signal or
  * a deadline; stops every vCPU, flushes the log, prints the summary and
  * returns the status that man/vmm.1 documents.
@@ -9,7 +9,7 @@
 #include "boot.h"
 #include "config.h"
 #include "kick.h"
-#include "parse.h"
+#include "options.h"
 #include "platform.h"
 #include "report.h"
 #include "scan.h"
@@ -17,8 +17,9 @@
 #include "vcpu.h"
 #include "vm.h"
 
-#include <argp.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,368 +30,22 @@
 #include <unistd.h>
 
 #define VMM_VERSION "0.1"
-#define SCAN_KICK_NS	200000ull	/* vmm scan's default --kick */
-#define SCAN_REPEAT	3
 #define STATUS_REFRESH_NS 250000000ull
 
 const char *argp_program_version = "vmm " VMM_VERSION;
 const char *argp_program_bug_address = "the project's issue tracker";
 
-enum {
-	OPT_FORMAT = 256, OPT_MODE, OPT_LOAD_ADDR, OPT_ENTRY, OPT_APPEND,
-	OPT_TIMEOUT, OPT_DURATION, OPT_MAX_EXITS, OPT_DEVICE, OPT_LOG_FORMAT,
-	OPT_SYNC_REGS, OPT_DIRTY, OPT_L2_DETECT, OPT_NESTED, OPT_KICK,
-	OPT_KICK_JITTER, OPT_SEED, OPT_KICK_METHOD, OPT_KICK_SIGNAL,
-	OPT_PLATFORM, OPT_INITRD, OPT_EXIT_CODES, OPT_RESULTS,
-	OPT_CLASSES, OPT_REPEAT, OPT_JSON,
-};
-
-static const struct argp_option options[] = {
-	{ 0, 0, 0, 0, "The test kernel:", 1 },
-	{ "kernel", 'k', "FILE", 0, "Test kernel to run (ELF or flat)", 1 },
-	{ "format", OPT_FORMAT, "FMT", 0, "auto (default), elf or flat", 1 },
-	{ "mode", OPT_MODE, "MODE", 0,
-	  "CPU mode at entry: real, protected or long (default: from the "
-	  "kernel: multiboot or ELF32 protected, ELF64 and flat long)", 1 },
-	{ "load-addr", OPT_LOAD_ADDR, "ADDR", 0,
-	  "Where a flat binary is loaded (default 0x100000; 0x7c00 in real "
-	  "mode)", 1 },
-	{ "entry", OPT_ENTRY, "ADDR", 0,
-	  "Entry point (default: the ELF entry or the load address)", 1 },
-	{ "append", OPT_APPEND, "STRING", 0, "Kernel command line", 1 },
-	{ "initrd", OPT_INITRD, "FILE", 0,
-	  "A multiboot module (repeatable; its string is FILE)", 1 },
-	{ 0, 0, 0, 0, "The machine:", 2 },
-	{ "memory", 'm', "SIZE", 0, "Guest RAM, with K/M/G suffix "
-	  "(default 64M)", 2 },
-	{ "vcpus", 'c', "N", 0, "Number of vCPUs (default 1)", 2 },
-	{ "nested", OPT_NESTED, 0, 0,
-	  "Let the guest use VMX/SVM (needs a host with nested=1)", 2 },
-	{ "device", OPT_DEVICE, "PATH", 0,
-	  "KVM device (default $VMM_KVM_DEVICE or /dev/kvm)", 2 },
-	{ "platform", OPT_PLATFORM, "PLATFORM", 0,
-	  "bare or pc (in-kernel LAPIC/IOAPIC/PIC/PIT, APs wait for "
-	  "INIT/SIPI); default pc for multiboot kernels, bare otherwise", 2 },
-	{ 0, 0, 0, 0, "Ending the run:", 3 },
-	{ "timeout", OPT_TIMEOUT, "DURATION", 0,
-	  "Fail with status 124 after DURATION (ns, us, ms, s)", 3 },
-	{ "duration", OPT_DURATION, "DURATION", 0,
-	  "Stop after DURATION with status 0 (a stress run)", 3 },
-	{ "max-exits", OPT_MAX_EXITS, "N", 0, "Stop after N exits in all", 3 },
-	{ "exit-codes", OPT_EXIT_CODES, "STYLE", 0,
-	  "vmm (default: 0xf4 written 0 -> 0, else 1) or qemu "
-	  "(isa-debug-exit: (v << 1) | 1)", 3 },
-	{ 0, 0, 0, 0, "The exit log:", 4 },
-	{ "log", 'l', "FILE", 0, "Log every KVM_RUN exit to FILE (- = stdout)",
-	  4 },
-	{ "log-format", OPT_LOG_FORMAT, "FMT", 0, "text (default) or jsonl",
-	  4 },
-	{ "sync-regs", OPT_SYNC_REGS, "LIST", 0,
-	  "Register sets KVM syncs through kvm_run: a list of regs,sregs,"
-	  "events, or all (default), or none (use KVM_GET_REGS/SREGS)", 4 },
-	{ "dirty", OPT_DIRTY, "POLICY", 0,
-	  "When synced sets are written back: changed (default), never, "
-	  "always, l1-only", 4 },
-	{ "l2-detect", OPT_L2_DETECT, "METHOD", 0,
-	  "How an exit's level is found: auto (default), flag, stats, "
-	  "nested-state, all, none", 4 },
-	{ 0, 0, 0, 0, "Signal kicks:", 5 },
-	{ "kick", OPT_KICK, "INTERVAL", 0,
-	  "Signal every vCPU thread every INTERVAL (0 = off)", 5 },
-	{ "kick-jitter", OPT_KICK_JITTER, "PERCENT", 0,
-	  "Randomise each interval by up to +-PERCENT", 5 },
-	{ "seed", OPT_SEED, "N", 0, "Seed of the jitter generator", 5 },
-	{ "kick-method", OPT_KICK_METHOD, "METHOD", 0,
-	  "immediate-exit (default) or sigmask", 5 },
-	{ "kick-signal", OPT_KICK_SIGNAL, "N", 0,
-	  "Real-time signal number (default SIGRTMIN)", 5 },
-	{ 0, 0, 0, 0, "Output:", 6 },
-	{ "quiet", 'q', 0, 0, "No summary or status line", 6 },
-	{ "verbose", 'v', 0, 0, "Say more about the setup", 6 },
-	{ "results", OPT_RESULTS, "MODE", 0,
-	  "auto (default: count PASS:/FAIL:/SKIP:/SUMMARY: and SOTEST "
-	  "lines of the guest's output) or off", 6 },
-	{ 0, 0, 0, 0, "vmm scan (write-back experiments):", 7 },
-	{ "classes", OPT_CLASSES, "LIST", 0,
-	  "State classes to write back: a list of names (regs, sregs, "
-	  "sync-sregs, msr, msr:0x10, nested-state, ...; default all), or "
-	  "list to print this host's classes", 7 },
-	{ "repeat", OPT_REPEAT, "N", 0,
-	  "Write-backs per class in each state, L2 and L1 (default 3)", 7 },
-	{ "json", OPT_JSON, "FILE", 0, "Write the results as JSON to FILE",
-	  7 },
-	{ 0 }
-};
-
-static _Noreturn void bad_value(const char *opt, const char *value,
-				const char *why)
+/* A closed fd 0, 1 or 2 would be reused by the next open(): /dev/kvm as
+ * fd 1 would take the guest output.  Hold each with /dev/null opened
+ * read-only, so that writing to a closed stdout still fails (EBADF). */
+static void reserve_std_fds(void)
 {
-	report("--%s=%s: %s", opt, value, why);
-	exit(EXIT_USAGE);
-}
-
-static uint64_t number(const char *opt, const char *arg)
-{
-	const char *why;
-	uint64_t v;
-
-	if (parse_u64(arg, &v, &why))
-		bad_value(opt, arg, why);
-	return v;
-}
-
-static uint64_t duration(const char *opt, const char *arg)
-{
-	const char *why;
-	uint64_t ns;
-
-	if (parse_duration(arg, &ns, &why))
-		bad_value(opt, arg, why);
-	return ns;
-}
-
-static int keyword(const char *opt, const char *arg,
-		   const char *const *words, const char *expected)
-{
-	const char *why;
-	int i;
-
-	if (parse_keyword(arg, words, &i, &why))
-		bad_value(opt, arg, expected);
-	return i;
-}
-
-static void parse_memory(struct config *cfg, const char *arg)
-{
-	const char *why;
-
-	if (parse_size(arg, &cfg->memory, &why))
-		bad_value("memory", arg, why);
-	if (cfg->memory < (2ull << 20))
-		bad_value("memory", arg, "too small (at least 2M: vmm's boot "
-			  "area ends at 640K and kernels load at 1M)");
-	if (cfg->memory % 4096)
-		bad_value("memory", arg, "not a multiple of 4K");
-}
-
-static void parse_vcpus(struct config *cfg, const char *arg)
-{
-	uint64_t n = number("vcpus", arg);
-
-	if (n == 0)
-		bad_value("vcpus", arg, "at least one vCPU is needed");
-	if (n > BOOT_MAX_VCPUS)
-		bad_value("vcpus", arg, "more vCPUs than vmm supports (112)");
-	cfg->vcpus = n;
-}
-
-static void parse_kick_signal(struct config *cfg, const char *arg)
-{
-	uint64_t n = number("kick-signal", arg);
-
-	if (n < (uint64_t)SIGRTMIN || n > (uint64_t)SIGRTMAX) {
-		char why[64];
-
-		snprintf(why, sizeof(why), "not a real-time signal (%d..%d)",
-			 SIGRTMIN, SIGRTMAX);
-		bad_value("kick-signal", arg, why);
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		if (open("/dev/null", O_RDONLY) != fd)
+			_exit(EXIT_HOST);
 	}
-	cfg->kick_signal = n;
-}
-
-static void add_initrd(struct config *cfg, const char *arg)
-{
-	if (cfg->ninitrd == MAX_INITRDS)
-		bad_value("initrd", arg, "more than 32 modules");
-	cfg->initrd[cfg->ninitrd++] = arg;
-}
-
-/* The options of the standard platform (issue 9). */
-static bool parse_platform_opt(struct config *cfg, int key, const char *arg)
-{
-	static const char *const platforms[] = { "default", "bare", "pc", 0 };
-	static const char *const codes[] = { "vmm", "qemu", 0 };
-	static const char *const results[] = { "off", "auto", 0 };
-
-	switch (key) {
-	case OPT_PLATFORM:
-		cfg->platform = keyword("platform", arg, platforms,
-					"expected bare or pc");
-		if (cfg->platform == PLATFORM_DEFAULT)
-			bad_value("platform", arg, "expected bare or pc");
-		return true;
-	case OPT_EXIT_CODES:
-		cfg->exit_codes = keyword("exit-codes", arg, codes,
-					  "expected vmm or qemu");
-		return true;
-	case OPT_RESULTS:
-		cfg->results = keyword("results", arg, results,
-				       "expected auto or off");
-		return true;
-	case OPT_INITRD:
-		add_initrd(cfg, arg);
-		return true;
-	}
-	return false;
-}
-
-/* vmm scan writes back only its experiments, at signal exits. */
-static void scan_options(struct config *cfg)
-{
-	if (!cfg->scan) {
-		if (cfg->scan_classes || cfg->scan_repeat || cfg->scan_json) {
-			report("--classes, --repeat and --json are options of "
-			       "vmm scan (vmm scan --kernel FILE ...)");
-			exit(EXIT_USAGE);
-		}
-		return;
-	}
-	if (cfg->dirty_given) {
-		report("--dirty: vmm scan writes back nothing but its "
-		       "experiments (it runs with --dirty=never)");
-		exit(EXIT_USAGE);
-	}
-	cfg->dirty = DIRTY_NEVER;
-	if (!cfg->kick_given)
-		cfg->kick_ns = SCAN_KICK_NS;
-	if (!cfg->scan_repeat)
-		cfg->scan_repeat = SCAN_REPEAT;
-}
-
-static error_t parse_opt(int key, char *arg, struct argp_state *state)
-{
-	static const char *const formats[] = { "auto", "elf", "flat", 0 };
-	static const char *const modes[] = { "default", "real", "protected",
-					     "long", 0 };
-	static const char *const log_formats[] = { "text", "jsonl", 0 };
-	static const char *const dirty[] = { "changed", "never", "always",
-					     "l1-only", 0 };
-	static const char *const detect[] = { "auto", "none", "flag", "stats",
-					      "nested-state", "all", 0 };
-	static const char *const methods[] = { "immediate-exit", "sigmask",
-					       0 };
-	struct config *cfg = state->input;
-	const char *why;
-	uint64_t v;
-
-	if (parse_platform_opt(cfg, key, arg))
-		return 0;
-	switch (key) {
-	case 'k': cfg->kernel = arg; break;
-	case OPT_FORMAT:
-		cfg->format = keyword("format", arg, formats,
-				      "expected auto, elf or flat");
-		break;
-	case OPT_MODE:
-		cfg->mode = keyword("mode", arg, modes,
-				    "expected real, protected or long");
-		if (cfg->mode == MODE_DEFAULT)
-			bad_value("mode", arg, "expected real, protected or "
-				  "long");
-		break;
-	case OPT_LOAD_ADDR: cfg->load_addr = number("load-addr", arg); break;
-	case OPT_ENTRY: cfg->entry = number("entry", arg); break;
-	case OPT_APPEND: cfg->append = arg; break;
-	case 'm': parse_memory(cfg, arg); break;
-	case 'c': parse_vcpus(cfg, arg); break;
-	case OPT_NESTED: cfg->nested = true; break;
-	case OPT_DEVICE: cfg->device = arg; break;
-	case OPT_TIMEOUT:
-		cfg->timeout_ns = duration("timeout", arg);
-		if (!cfg->timeout_ns)
-			bad_value("timeout", arg, "must be greater than 0");
-		break;
-	case OPT_DURATION:
-		cfg->duration_ns = duration("duration", arg);
-		if (!cfg->duration_ns)
-			bad_value("duration", arg, "must be greater than 0");
-		break;
-	case OPT_MAX_EXITS:
-		cfg->max_exits = number("max-exits", arg);
-		if (!cfg->max_exits)
-			bad_value("max-exits", arg, "must be greater than 0");
-		break;
-	case 'l': cfg->log_path = arg; break;
-	case OPT_LOG_FORMAT:
-		cfg->log_format = keyword("log-format", arg, log_formats,
-					  "expected text or jsonl");
-		break;
-	case OPT_SYNC_REGS:
-		if (parse_sync_list(arg, &cfg->sync_regs, &why))
-			bad_value("sync-regs", arg, why);
-		break;
-	case OPT_DIRTY:
-		cfg->dirty_given = true;
-		cfg->dirty = keyword("dirty", arg, dirty, "expected changed, "
-				     "never, always or l1-only");
-		break;
-	case OPT_L2_DETECT:
-		cfg->l2_detect = keyword("l2-detect", arg, detect, "expected "
-					 "auto, flag, stats, nested-state, all "
-					 "or none");
-		break;
-	case OPT_KICK:
-		cfg->kick_ns = duration("kick", arg);
-		cfg->kick_given = true;
-		break;
-	case OPT_CLASSES: cfg->scan_classes = arg; break;
-	case OPT_REPEAT:
-		v = number("repeat", arg);
-		if (v == 0 || v > 100)
-			bad_value("repeat", arg, "from 1 to 100");
-		cfg->scan_repeat = v;
-		break;
-	case OPT_JSON: cfg->scan_json = arg; break;
-	case OPT_KICK_JITTER:
-		v = number("kick-jitter", arg);
-		if (v > 100)
-			bad_value("kick-jitter", arg, "a percentage from 0 to "
-				  "100");
-		cfg->kick_jitter = v;
-		break;
-	case OPT_SEED:
-		cfg->seed = number("seed", arg);
-		cfg->seed_given = true;
-		break;
-	case OPT_KICK_METHOD:
-		cfg->kick_method = keyword("kick-method", arg, methods,
-					   "expected immediate-exit or "
-					   "sigmask");
-		cfg->kick_method_given = true;
-		break;
-	case OPT_KICK_SIGNAL: parse_kick_signal(cfg, arg); break;
-	case 'q': cfg->verbosity = -1; break;
-	case 'v': cfg->verbosity++; break;
-	case ARGP_KEY_ARG:
-		report("unexpected argument '%s' (the kernel is given with "
-		       "--kernel)", arg);
-		exit(EXIT_USAGE);
-	case ARGP_KEY_END:
-		if (!cfg->kernel) {
-			report("no kernel: use --kernel FILE (see vmm --help)");
-			exit(EXIT_USAGE);
-		}
-		scan_options(cfg);
-		break;
-	default:
-		return ARGP_ERR_UNKNOWN;
-	}
-	return 0;
-}
-
-static void config_defaults(struct config *cfg)
-{
-	const char *dev = getenv("VMM_KVM_DEVICE");
-
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->load_addr = LOADER_NO_ADDR;
-	cfg->entry = LOADER_NO_ADDR;
-	cfg->memory = 64ull << 20;
-	cfg->vcpus = 1;
-	cfg->device = dev && *dev ? dev : "/dev/kvm";
-	cfg->sync_regs = SYNC_DEFAULT;
-	cfg->kick_signal = SIGRTMIN;
-	cfg->results = true;
 }
 
 /* Block what the main thread handles (and the kick signal, which each vCPU
@@ -400,6 +55,9 @@ static int setup_signals(const struct config *cfg, int *sigfd)
 	sigset_t set;
 
 	signal(SIGPIPE, SIG_IGN);
+	/* Past ulimit -f, a write fails with EFBIG and is reported (status
+	 * 3, naming the file) instead of killing vmm mid-record. */
+	signal(SIGXFSZ, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
@@ -409,6 +67,8 @@ static int setup_signals(const struct config *cfg, int *sigfd)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (*sigfd < 0)
 		return report_errno(EXIT_HOST, "signalfd");
+	if (kick_probe_queue(cfg->kick_signal))
+		return EXIT_HOST;
 	return kick_install(cfg->kick_signal);
 }
 
@@ -464,18 +124,38 @@ static void drain_wake(int fd)
 		return;	/* EAGAIN: nothing to drain */
 }
 
-/* Read one pending signal; a second SIGINT ends vmm at once. */
-static void take_signal(int sigfd, struct verdict *v, bool stopping)
+/* Read the pending signals.  Only a second SIGINT ends vmm at once: the
+ * first one, even while vmm is already stopping, lets it finish the log. */
+static void take_signal(int sigfd, struct verdict *v)
 {
+	static bool had_sigint;
 	struct signalfd_siginfo si;
 
 	while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
-		if (stopping && si.ssi_signo == SIGINT) {
+		if (si.ssi_signo == SIGINT && had_sigint) {
 			report("second SIGINT: exiting now");
 			_exit(EXIT_SIGINT);
 		}
+		had_sigint |= si.ssi_signo == SIGINT;
 		verdict_set(v, signal_status(si.ssi_signo));
 	}
+}
+
+/* Milliseconds for poll() until wake (UINT64_MAX: none), rounded up and
+ * capped so that a far deadline neither overflows nor spins. */
+static int poll_ms(uint64_t now, uint64_t wake)
+{
+	uint64_t ms;
+
+	if (wake == UINT64_MAX)
+		return -1;
+	ms = (wake > now ? wake - now : 0) / 1000000 + 1;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
 static bool show_status(const struct config *cfg)
@@ -512,15 +192,15 @@ static void wait_for_verdict(struct vm *vm, int sigfd, struct run_info *ri)
 			next_status = now + STATUS_REFRESH_NS;
 		}
 		if (cfg->timeout_ns)
-			wake = vm->t0_ns + cfg->timeout_ns;
-		if (cfg->duration_ns && vm->t0_ns + cfg->duration_ns < wake)
-			wake = vm->t0_ns + cfg->duration_ns;
+			wake = add_sat(vm->t0_ns, cfg->timeout_ns);
+		if (cfg->duration_ns &&
+		    add_sat(vm->t0_ns, cfg->duration_ns) < wake)
+			wake = add_sat(vm->t0_ns, cfg->duration_ns);
 		if (status_line && next_status < wake)
 			wake = next_status;
-		poll(fds, 2, wake == UINT64_MAX ? -1 :
-		     (int)((wake > now ? wake - now : 0) / 1000000 + 1));
+		poll(fds, 2, poll_ms(now, wake));
 		drain_wake(vm->verdict.wake_fd);
-		take_signal(sigfd, &vm->verdict, false);
+		take_signal(sigfd, &vm->verdict);
 	}
 	if (status_line) {
 		ri->elapsed_ns = now_ns() - vm->t0_ns;
@@ -534,18 +214,25 @@ static void stop_vcpus(struct vm *vm, struct kicker *k, struct vcpu *vcpus,
 {
 	struct pollfd fds[2] = { { sigfd, POLLIN, 0 },
 				 { vm->verdict.wake_fd, POLLIN, 0 } };
+	bool all = false;
 
 	kicker_stop(k);
-	for (unsigned i = 0; i < started; i++)
-		kick_send(&vcpus[i].kick, false);
-	kick_finish_sending(k);
+	/* Each vCPU's stop timer fires once the vCPU has created it (a thread
+	 * just started may not have yet): tried every 10 ms until then. */
 	while (atomic_load(&vm->verdict.exited) < started) {
-		poll(fds, 2, 100);
+		all = true;
+		for (unsigned i = 0; i < started; i++)
+			all &= kick_stop_vcpu(&vcpus[i].kick);
+		if (all)
+			kick_finish_sending(k);
+		poll(fds, 2, all ? 100 : 10);
 		drain_wake(vm->verdict.wake_fd);
-		take_signal(sigfd, &vm->verdict, true);
+		take_signal(sigfd, &vm->verdict);
 	}
+	kick_finish_sending(k);
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(vcpus[i].thread, NULL);
+	kicker_release(k);
 }
 
 static int run(struct vm *vm, struct vcpu *vcpus, struct kick_vcpu **kv,
@@ -574,6 +261,7 @@ static int run(struct vm *vm, struct vcpu *vcpus, struct kick_vcpu **kv,
 	stop_vcpus(vm, &kicker, vcpus, started, sigfd);
 	ri.elapsed_ns = now_ns() - vm->t0_ns;
 	ri.status = verdict_status(&vm->verdict);
+	summary_kick_warning(&ri);
 	r = summary_log(&ri);
 	if (r && ri.status < EXIT_HOST)
 		ri.status = r == EPIPE ? EXIT_SIGPIPE : EXIT_HOST;
@@ -662,30 +350,16 @@ static int run_or_scan(struct vm *vm, struct vcpu *vcpus,
 
 int main(int argc, char **argv)
 {
-	static const struct argp argp = {
-		options, parse_opt, "--kernel FILE\nscan --kernel FILE",
-		"vmm -- run a test kernel on KVM and log every KVM_RUN exit: "
-		"its reason, L1 or L2 state, and the registers synced.\v"
-		"Exit status: 0 pass, 1 the guest reported failure, 2 usage or "
-		"input error, 3 the host cannot, 4 the guest crashed, 124 "
-		"--timeout expired, 129/130/143 SIGHUP/SIGINT/SIGTERM, 141 "
-		"output closed.  See vmm(1).",
-		NULL, NULL, NULL
-	};
 	struct config cfg;
 	struct vm vm;
 	struct vcpu *vcpus;
 	struct kick_vcpu **kv;
 	int sigfd = -1, r;
 
-	config_defaults(&cfg);
-	if (argc > 1 && !strcmp(argv[1], "scan")) {
-		cfg.scan = true;
-		argv[1] = argv[0];
-		argv++, argc--;
-	}
-	argp_err_exit_status = EXIT_USAGE;
-	argp_parse(&argp, argc, argv, 0, NULL, &cfg);
+	reserve_std_fds();
+	r = options_parse(argc, argv, &cfg, 0);
+	if (r)
+		return r;
 	vcpus = calloc(cfg.vcpus, sizeof(*vcpus));
 	kv = calloc(cfg.vcpus, sizeof(*kv));
 	if (!vcpus || !kv)
@@ -693,9 +367,13 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < cfg.vcpus; i++)
 		vcpus[i].fd = -1;
 	r = vm_open(&vm, &cfg);
+	/* The log before the signals are blocked: opening a FIFO waits for
+	 * its reader, and SIGINT/SIGTERM/SIGHUP must still end that wait. */
+	if (!r)
+		r = open_log(&vm);
 	if (!r)
 		r = setup_signals(&cfg, &sigfd);
-	if (!r && !(r = vm_load(&vm)) && !(r = open_log(&vm)) &&
+	if (!r && !(r = vm_load(&vm)) &&
 	    !(r = create_vcpus(&vm, vcpus, kv)))
 		r = run_or_scan(&vm, vcpus, kv, sigfd);
 	for (unsigned i = 0; i < cfg.vcpus; i++)

@@ -17,7 +17,13 @@
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -455,6 +461,9 @@ static void test_json_longest_record(void **state)
 		r.run_pending = 1;
 		r.synced = r.dirty = SYNC_ALL;
 		r.has_rip = r.has_cr4 = r.hazard = r.disagree = true;
+		r.scan_class = "msr:0xffffffffffffffff";	/* longest name */
+		r.scan_level = LEVEL_L2;
+		r.scan_err = EHWPOISON;
 		fmt_json(&r);			/* valid and < LOG_RECORD_MAX */
 		assert_true(record_format_text(buf, &r) < LOG_RECORD_MAX);
 	}
@@ -557,6 +566,38 @@ static void test_text_every_reason(void **state)
 	}
 }
 
+/* Issue 16: past ulimit -f the write fails (SIGXFSZ ignored, as vmm does)
+ * and the file is cut back to its last whole line: no torn record. */
+static void test_write_error_trims_torn_line(void **state)
+{
+	char path[] = "/tmp/vmm-unit-XXXXXX", text[4001], back[4200];
+	struct rlimit old, lim = { 1010, 1010 };
+	struct exitlog log;
+	int fd = mkstemp(path);
+	ssize_t n;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	for (int i = 0; i < 100; i++)		/* 100 lines of 40 bytes */
+		snprintf(text + i * 40, 41, "{\"seq\":%03d,\"pad\":\"%019d\"}\n", i, 0);
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim.rlim_max = old.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_int_equal(exitlog_open(&log, path, LOG_JSONL), 0);
+	assert_int_equal(exitlog_write(&log, text, 4000), EFBIG);
+	exitlog_close(&log);
+	setrlimit(RLIMIT_FSIZE, &old);
+	fd = open(path, O_RDONLY);
+	n = read(fd, back, sizeof(back));
+	close(fd);
+	unlink(path);
+	assert_int_equal(n, 1000);	/* 25 whole lines of the 1010 bytes */
+	assert_int_equal(back[n - 1], '\n');
+	assert_memory_equal(back, text, n);
+}
+
 /* ---- json_escape ---- */
 
 static void escapes(const char *in, const char *want)
@@ -581,6 +622,13 @@ static void test_json_escape(void **state)
 	escapes("\x1b[0m", "\\u001b[0m");
 	escapes("\x7f", "\x7f");			/* DEL is legal JSON */
 	escapes("caf\xc3\xa9", "caf\xc3\xa9");		/* UTF-8 passes */
+	/* Issue 16: bytes that are not UTF-8 become U+FFFD, never raw. */
+	escapes("a\xff" "b", "a\\ufffdb");
+	escapes("\xc3", "\\ufffd");				/* cut short */
+	escapes("\xc0\xaf", "\\ufffd\\ufffd");		/* overlong */
+	escapes("\xed\xa0\x80", "\\ufffd\\ufffd\\ufffd");	/* surrogate */
+	escapes("\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80");	/* U+1F600 */
+	escapes("\xf4\x90\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd");
 	escapes("/", "/");
 }
 
@@ -865,6 +913,7 @@ int main(void)
 		cmocka_unit_test(test_text_aligned),
 		cmocka_unit_test(test_text_every_reason),
 		cmocka_unit_test(test_json_escape),
+		cmocka_unit_test(test_write_error_trims_torn_line),
 		cmocka_unit_test(test_json_escape_is_valid_json),
 		cmocka_unit_test(test_json_escape_truncates),
 		cmocka_unit_test(test_reason_names),

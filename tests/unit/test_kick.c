@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,6 +172,151 @@ static void test_kicker_init_seeds_vcpus(void **state)
 	}
 }
 
+/* ---- the timers, with fake vCPU threads (no KVM) ---- */
+
+/* A vCPU thread whose "KVM_RUN" is a 50 us spin that ends early when the
+ * immediate-exit handler sets the flag, as KVM's would. */
+struct fake {
+	struct kick_vcpu kv;
+	struct kvm_run run;
+	pthread_t thread;
+	atomic_bool quit;
+	bool stopped;		/* the stop timer's signal was seen */
+};
+
+static void *fake_vcpu(void *arg)
+{
+	struct fake *f = arg;
+	uint64_t give_up = now_ns() + 5000000000ull;
+
+	f->kv.run = &f->run;
+	if (kick_vcpu_begin(&f->kv))
+		return NULL;
+	while (!atomic_load(&f->quit) && now_ns() < give_up) {
+		uint64_t until = now_ns() + 50000;
+
+		while (!f->run.immediate_exit && now_ns() < until)
+			;
+		if (f->run.immediate_exit && atomic_load(&f->kv.kicker->stop))
+			f->stopped = true;
+		kick_vcpu_after_run(&f->kv, false, now_ns());
+	}
+	kick_vcpu_end(&f->kv);
+	return NULL;
+}
+
+/* Run n fake vCPUs kicked every interval_ns for run_ns, then stop them
+ * the way vmm does. */
+static void fake_run(struct fake *f, unsigned n, uint64_t interval_ns,
+		     unsigned jitter, uint64_t run_ns)
+{
+	struct config cfg = { .kick_ns = interval_ns, .kick_jitter = jitter,
+			      .kick_signal = SIGRTMIN + 3 };
+	static struct kicker k;
+	struct kick_vcpu *vp[4];
+	struct timespec ts = { run_ns / 1000000000ull, run_ns % 1000000000ull };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, cfg.kick_signal);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	assert_int_equal(kick_install(cfg.kick_signal), 0);
+	for (unsigned i = 0; i < n; i++) {
+		memset(&f[i], 0, sizeof(f[i]));
+		vp[i] = &f[i].kv;
+	}
+	kicker_init(&k, &cfg, KICK_IMMEDIATE_EXIT, 42, vp, n);
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(pthread_create(&f[i].thread, NULL, fake_vcpu,
+						&f[i]), 0);
+	nanosleep(&ts, NULL);
+	kicker_stop(&k);
+	for (unsigned i = 0; i < n; i++) {
+		while (!kick_stop_vcpu(&f[i].kv))
+			;
+	}
+	/* Let the stop signal land before the loop is told to end. */
+	ts = (struct timespec){ 0, 20000000 };
+	nanosleep(&ts, NULL);
+	for (unsigned i = 0; i < n; i++)
+		atomic_store(&f[i].quit, true);
+	kick_finish_sending(&k);
+	for (unsigned i = 0; i < n; i++)
+		pthread_join(f[i].thread, NULL);
+	kicker_release(&k);
+}
+
+/* Every expiry of the kick timer is a delivered kick or an overrun, never
+ * both, and never more than asked for; the expiries of a signal still
+ * pending when the timer stops are lost (how many depends on the
+ * scheduler, so the lower bound is left to make bench).  The stop is not
+ * a kick. */
+static void check_books(struct fake *f, unsigned n, uint64_t want_about)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct kick_vcpu *v = &f[i].kv;
+		uint64_t req = kick_requested(v, now_ns());
+		uint64_t got = atomic_load(&v->consumed);
+		uint64_t over = atomic_load(&v->overruns);
+
+		if (got + over > req + 1)
+			print_error("vcpu %u: requested %llu, delivered %llu, "
+				    "overruns %llu\n", i,
+				    (unsigned long long)req,
+				    (unsigned long long)got,
+				    (unsigned long long)over);
+		assert_true(got + over <= req + 1);
+		assert_int_equal(atomic_load(&v->sent), got);
+		assert_true(req >= want_about / 2);
+		assert_true(got > 0);
+		assert_true(f[i].stopped);
+		assert_true(v->lat.n == got);
+	}
+}
+
+static void test_timer_kicks_periodic(void **state)
+{
+	static struct fake f[2];
+
+	(void)state;
+	fake_run(f, 2, 1000000, 0, 300000000);	/* 1 ms for 300 ms */
+	check_books(f, 2, 300);
+}
+
+static void test_timer_kicks_jitter(void **state)
+{
+	static struct fake f[2];
+
+	(void)state;
+	fake_run(f, 2, 1000000, 50, 300000000);
+	check_books(f, 2, 300);
+	/* the first intervals are the seeded schedule */
+	for (unsigned i = 0; i < 2; i++) {
+		struct kick_rng r;
+
+		kick_rng_seed(&r, 42, i);
+		assert_int_equal(f[i].kv.first_intervals[0],
+				 kick_next_interval(&r, 1000000, 50));
+	}
+}
+
+/* Without --kick, the stop timer still stops each vCPU, and nothing is
+ * counted as a kick (it used to say "kicks sent 1 consumed 1"). */
+static void test_timer_stop_is_not_a_kick(void **state)
+{
+	static struct fake f[2];
+
+	(void)state;
+	fake_run(f, 2, 0, 0, 50000000);
+	for (unsigned i = 0; i < 2; i++) {
+		assert_true(f[i].stopped);
+		assert_int_equal(atomic_load(&f[i].kv.consumed), 0);
+		assert_int_equal(atomic_load(&f[i].kv.sent), 0);
+		assert_int_equal(f[i].kv.late, 0);
+		assert_int_equal(kick_requested(&f[i].kv, now_ns()), 0);
+	}
+}
+
 /* ---- latency histogram ---- */
 
 static struct latency_hist h;
@@ -288,6 +434,9 @@ int main(void)
 		cmocka_unit_test(test_no_jitter),
 		cmocka_unit_test(test_never_zero),
 		cmocka_unit_test(test_kicker_init_seeds_vcpus),
+		cmocka_unit_test(test_timer_kicks_periodic),
+		cmocka_unit_test(test_timer_kicks_jitter),
+		cmocka_unit_test(test_timer_stop_is_not_a_kick),
 		cmocka_unit_test(test_lat_empty),
 		cmocka_unit_test(test_lat_small_values_exact),
 		cmocka_unit_test(test_lat_single_values),

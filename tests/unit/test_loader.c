@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <elf.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -648,6 +649,99 @@ static void test_read_file(void **state)
 	assert_string_equal(err, "not a regular file");
 }
 
+
+/* Issue 16: required flags vmm cannot honour are refused (ELF and flat). */
+static void test_reject_mb_video_and_unknown_flags(void **state)
+{
+	struct fixture *f = *state;
+	struct seg s[] = { { 0x100000, 0x100, 0x100, 0 } };
+	size_t len = make_elf32(f->image, EM_386, 0x10000c, s, 1);
+
+	put_mb_header(f->image, DATA_OFF, 0x7);
+	assert_rejected(f, len, "video mode");
+	put_mb_header(f->image, DATA_OFF, 0x3 | (1u << 9));
+	assert_rejected(f, len, "bits 0x200");
+	memset(f->image, 0, sizeof(f->image));
+	put_mb_header(f->image, 0, 0x4);
+	assert_rejected(f, 0x100, "video mode");
+	/* Bits 16-31 are optional: an unknown one is ignored. */
+	put_mb_header(f->image, 0, 1u << 20);
+	assert_int_equal(load(f, 0x100), 0);
+}
+
+/* A flat multiboot kernel with the a.out kludge (flag 16) is loaded where
+ * its header says, entered at entry_addr in protected mode, bss zeroed. */
+static void test_flat_mb_aout_kludge(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t flags = 0x10003;
+	/* header at file offset 0x20, loaded at 0x200000: header_addr
+	 * 0x200020, text to 0x200400 (file 0..0x400), bss to 0x201000 */
+	uint32_t h[8] = { MB_MAGIC, flags, -(MB_MAGIC + flags), 0x200020,
+			  0x200000, 0x200400, 0x201000, 0x200100 };
+
+	for (size_t i = 0; i < 0x800; i++)
+		f->image[i] = fill_byte(i) | 1;
+	memcpy(f->image + 0x20, h, sizeof(h));
+	assert_int_equal(load(f, 0x800), 0);
+	assert_true(f->res.multiboot);
+	assert_int_equal(f->res.mode, MODE_PROTECTED);
+	assert_int_equal(f->res.entry, 0x200100);
+	assert_int_equal(f->res.image_start, 0x200000);
+	assert_int_equal(f->res.image_end, 0x201000);
+	assert_memory_equal(ram(f, 0x200000), f->image, 0x400);
+	assert_true(all_bytes(ram(f, 0x200400), 0xc00, 0));
+	assert_true(all_bytes(ram(f, 0x100000), 0x1000, POISON));
+	/* load_addr after header_addr: refused, RAM untouched. */
+	memset(f->ram, POISON, RAM_SIZE);
+	h[4] = 0x200040;
+	h[2] = -(MB_MAGIC + flags);
+	memcpy(f->image + 0x20, h, sizeof(h));
+	assert_rejected(f, 0x800, "load_addr");
+	/* load_end_addr beyond the file. */
+	h[4] = 0x200000;
+	h[5] = 0x210000;
+	memcpy(f->image + 0x20, h, sizeof(h));
+	assert_rejected(f, 0x800, "load_end_addr");
+	/* --format=flat: the header is not looked at. */
+	h[5] = 0x200400;
+	memcpy(f->image + 0x20, h, sizeof(h));
+	f->opts.format = FORMAT_FLAT;
+	assert_int_equal(load(f, 0x800), 0);
+	assert_false(f->res.multiboot);
+	assert_int_equal(f->res.entry, 0x100000);
+}
+
+/* Issue 16: a FIFO is refused without waiting for a writer, and a file
+ * larger than the limit is refused before it is read. */
+static void test_read_file_fifo_and_max(void **state)
+{
+	char dir[] = "/tmp/vmm-unit-XXXXXX", path[64];
+	char err[256];
+	void *image = NULL;
+	size_t len = 0;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(loader_read_file(path, &image, &len, err,
+					  sizeof(err)), 2);
+	assert_string_equal(err, "not a regular file");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/big", dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 1ull << 40), 0);	/* sparse 1 TiB */
+	close(fd);
+	assert_int_equal(loader_read_file_max(path, 1 << 20, &image, &len, err,
+					      sizeof(err)), 2);
+	assert_non_null(strstr(err, "larger than guest RAM"));
+	unlink(path);
+	rmdir(dir);
+}
+
 /* ---- multiboot header detection ---- */
 
 static void test_find_multiboot(void **state)
@@ -926,6 +1020,9 @@ int main(void)
 		T(test_reject_segment_in_boot_area),
 		T(test_reject_bad_segments),
 		cmocka_unit_test(test_read_file),
+		cmocka_unit_test(test_read_file_fifo_and_max),
+		T(test_reject_mb_video_and_unknown_flags),
+		T(test_flat_mb_aout_kludge),
 		cmocka_unit_test(test_find_multiboot),
 		cmocka_unit_test(test_find_multiboot_checksum),
 		cmocka_unit_test(test_mb_info_abi),

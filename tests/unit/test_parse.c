@@ -141,8 +141,9 @@ static void test_duration_units(void **state)
 	accepts(parse_duration, "100ns", 100);
 	accepts(parse_duration, "0ms", 0);
 	accepts(parse_duration, "0x10us", 16000);
-	accepts(parse_duration, "18446744073709551615ns", UINT64_MAX);
-	accepts(parse_duration, "18446744073s", 18446744073000000000ull);
+	accepts(parse_duration, "9223372036854775807ns", INT64_MAX);
+	accepts(parse_duration, "9223372036s", 9223372036000000000ull);
+	accepts(parse_duration, "9223372036.854775807s", INT64_MAX);
 }
 
 static void test_duration_rejects(void **state)
@@ -160,6 +161,12 @@ static void test_duration_rejects(void **state)
 	rejects(parse_duration, "1 s", EINVAL, "unit");
 	rejects(parse_duration, "10sec", EINVAL, "unit");
 	rejects(parse_duration, "18446744074s", ERANGE, "too large");
+	/* Below UINT64_MAX, but a deadline t0 + d would wrap (issue 16). */
+	rejects(parse_duration, "18446744073s", ERANGE, "too large");
+	rejects(parse_duration, "18446744073709551615ns", ERANGE, "too large");
+	rejects(parse_duration, "9223372036854775808ns", ERANGE, "too large");
+	rejects(parse_duration, "9223372036.854775808s", ERANGE, "too large");
+	rejects(parse_duration, "9223372037s", ERANGE, "too large");
 	rejects(parse_duration, "18446744073710ms", ERANGE, "too large");
 	rejects(parse_duration, "99999999999999999999ns", ERANGE, "too large");
 }

@@ -11,7 +11,10 @@
 #include <cmocka.h>
 
 #include <stdlib.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "console.h"
 #include "iobus.h"
@@ -126,6 +129,26 @@ static void test_results_console(void **state)
 	assert_int_equal(c.res.pass, 0);
 }
 
+/* Issue 16: a write error is returned once, then the output is dropped
+ * (still scanned for results) instead of failing line by line. */
+static void test_console_error_once(void **state)
+{
+	struct console c;
+	int fd = open("/dev/full", O_WRONLY);
+
+	(void)state;
+	assert_true(fd >= 0);
+	console_init(&c, fd, true);
+	for (const char *p = "PASS: a\n"; *p; p++)
+		console_putc(&c, *p);
+	assert_int_equal(c.error, ENOSPC);
+	for (const char *p = "PASS: b\n"; *p; p++)
+		assert_int_equal(console_putc(&c, *p), 0);
+	assert_int_equal(console_flush(&c), 0);
+	assert_int_equal(c.res.pass, 2);
+	close(fd);
+}
+
 static void test_modules_placed(void **state)
 {
 	uint8_t *ram = calloc(1, RAM_SIZE);
@@ -193,6 +216,7 @@ int main(void)
 		cmocka_unit_test(test_fwcfg_ports),
 		cmocka_unit_test(test_results),
 		cmocka_unit_test(test_results_console),
+		cmocka_unit_test(test_console_error_once),
 		cmocka_unit_test(test_modules_placed),
 		cmocka_unit_test(test_modules_table),
 	};
