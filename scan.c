@@ -245,7 +245,10 @@ uint8_t scan_step(struct scan *s, const struct exit_record *rec, bool *stop)
 		dirty = arm(s, rec);
 		break;
 	case PH_WINDOW:
-		if (passes_done(s, WINDOW_PASSES, WINDOW_PASSES)) {
+		/* L1 was not comparing when L2's state was written: its next
+		 * comparison is whole. */
+		if (passes_done(s, WINDOW_PASSES, s->exp[s->next].level ==
+				LEVEL_L2 ? 1 : WINDOW_PASSES)) {
 			s->next++;
 			arm_next(s, t);
 		} else if (t - s->mark_t > s->window_timeout_ns) {
