@@ -208,6 +208,12 @@ size_t record_format_json(char *out, const struct exit_record *r)
 	}
 	p = PUT_LIT(p, ",\"kicks\":");
 	p = put_u64(p, r->kicks);
+	p = PUT_LIT(p, ",\"run_ns\":");
+	p = put_u64(p, r->run_ns);
+	if (r->has_vmm_ns) {
+		p = PUT_LIT(p, ",\"vmm_ns\":");
+		p = put_u64(p, r->vmm_ns);
+	}
 	if (r->hazard)
 		p = PUT_LIT(p, ",\"hazard\":\"l2-state-write\"");
 	p = put_detail_json(p, r);
@@ -308,6 +314,12 @@ size_t record_format_text(char *out, const struct exit_record *r)
 	}
 	p = PUT_LIT(p, " kicks=");
 	p = put_u64(p, r->kicks);
+	p = PUT_LIT(p, " run=");
+	p = put_u64(p, r->run_ns);
+	if (r->has_vmm_ns) {
+		p = PUT_LIT(p, " vmm=");
+		p = put_u64(p, r->vmm_ns);
+	}
 	if (r->hazard)
 		p = PUT_LIT(p, " HAZARD=l2-state-write");
 	p = put_detail_text(p, r);
@@ -357,15 +369,40 @@ int exitlog_open(struct exitlog *log, const char *path, enum log_format f)
 		log->fd = STDOUT_FILENO;
 		return 0;
 	}
-	log->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* A shared writable mapping needs the file open for reading too. */
+	log->fd = open(path, (f == LOG_BIN ? O_RDWR : O_WRONLY) | O_CREAT |
+		       O_TRUNC | O_CLOEXEC, 0644);
 	if (log->fd < 0)
 		return errno;
 	log->close_fd = true;
 	return 0;
 }
 
+/* Number records from seq; map a binary log and write its header. */
+int exitlog_setup(struct exitlog *log, atomic_uint_fast64_t *seq,
+		  const struct binlog_meta *meta)
+{
+	int err = 0;
+
+	if (log->format == LOG_BIN)
+		err = binlog_create(&log->bin, log->fd, meta);
+	log->seq = seq;
+	log->bin.seq = seq;
+	return err;
+}
+
+void exitlog_start(struct exitlog *log, uint64_t t0_ns)
+{
+	if (log->format == LOG_BIN)
+		binlog_start(&log->bin, t0_ns);
+}
+
 void exitlog_close(struct exitlog *log)
 {
+	int err;
+
+	if (log->format == LOG_BIN && (err = binlog_close(&log->bin)))
+		report("exit log %s: %s", log->path, strerror(err));
 	if (log->close_fd)
 		close(log->fd);
 	pthread_mutex_destroy(&log->lock);
@@ -407,6 +444,19 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* Keep and report the first error; every later one is the same story. */
+int exitlog_error(struct exitlog *log, int err)
+{
+	int none = 0;
+
+	if (atomic_compare_exchange_strong(&log->error, &none, err))
+		report("exit log %s: write failed: %s%s",
+		       strcmp(log->path, "-") ? log->path : "(stdout)",
+		       strerror(err),
+		       err == EPIPE ? " (the reader went away)" : "");
+	return err;
+}
+
 int exitlog_write(struct exitlog *log, const char *text, size_t len)
 {
 	int err = atomic_load(&log->error);
@@ -414,18 +464,10 @@ int exitlog_write(struct exitlog *log, const char *text, size_t len)
 	if (err)
 		return err;	/* the first error was reported already */
 	pthread_mutex_lock(&log->lock);
-	err = write_all(log->fd, text, len);
+	err = log->format == LOG_BIN ? binlog_note(&log->bin, text, len) :
+				       write_all(log->fd, text, len);
 	pthread_mutex_unlock(&log->lock);
-	if (err) {
-		int none = 0;
-
-		if (atomic_compare_exchange_strong(&log->error, &none, err))
-			report("exit log %s: write failed: %s%s",
-			       strcmp(log->path, "-") ? log->path : "(stdout)",
-			       strerror(err),
-			       err == EPIPE ? " (the reader went away)" : "");
-	}
-	return err;
+	return err ? exitlog_error(log, err) : 0;
 }
 
 int exitlog_flush(struct exitlog *log, struct logbuf *b)
@@ -434,6 +476,8 @@ int exitlog_flush(struct exitlog *log, struct logbuf *b)
 	size_t len = 0;
 	int err = 0;
 
+	if (log->format == LOG_BIN)
+		return atomic_load(&log->error);	/* stored already */
 	for (size_t i = 0; i < b->n && !err; i++) {
 		len += json ? record_format_json(b->text + len, &b->rec[i]) :
 			      record_format_text(b->text + len, &b->rec[i]);

@@ -9,6 +9,7 @@
 #include "boot.h"
 #include "config.h"
 #include "kick.h"
+#include "logreport.h"
 #include "parse.h"
 #include "platform.h"
 #include "report.h"
@@ -37,7 +38,7 @@ enum {
 	OPT_TIMEOUT, OPT_DURATION, OPT_MAX_EXITS, OPT_DEVICE, OPT_LOG_FORMAT,
 	OPT_SYNC_REGS, OPT_DIRTY, OPT_L2_DETECT, OPT_NESTED, OPT_KICK,
 	OPT_KICK_JITTER, OPT_SEED, OPT_KICK_METHOD, OPT_KICK_SIGNAL,
-	OPT_PLATFORM, OPT_INITRD, OPT_EXIT_CODES, OPT_RESULTS,
+	OPT_PLATFORM, OPT_INITRD, OPT_EXIT_CODES, OPT_RESULTS, OPT_LOG_FILTER,
 };
 
 static const struct argp_option options[] = {
@@ -78,8 +79,11 @@ static const struct argp_option options[] = {
 	{ 0, 0, 0, 0, "The exit log:", 4 },
 	{ "log", 'l', "FILE", 0, "Log every KVM_RUN exit to FILE (- = stdout)",
 	  4 },
-	{ "log-format", OPT_LOG_FORMAT, "FMT", 0, "text (default) or jsonl",
-	  4 },
+	{ "log-format", OPT_LOG_FORMAT, "FMT", 0, "text, jsonl or bin (default: "
+	  "bin for a FILE ending in .vmmlog, else text)", 4 },
+	{ "log-filter", OPT_LOG_FILTER, "LIST", 0,
+	  "Log only exits matching LIST, e.g. reason=IO,reason=MMIO,level=L2 "
+	  "(other exits still count and take a seq)", 4 },
 	{ "sync-regs", OPT_SYNC_REGS, "LIST", 0,
 	  "Register sets KVM syncs through kvm_run: a list of regs,sregs,"
 	  "events, or all (default), or none (use KVM_GET_REGS/SREGS)", 4 },
@@ -220,12 +224,26 @@ static bool parse_platform_opt(struct config *cfg, int key, const char *arg)
 	return false;
 }
 
+/* A *.vmmlog file is binary unless told otherwise; stdout never is. */
+static void resolve_log_format(struct config *cfg)
+{
+	const char *p = cfg->log_path;
+	size_t n = p ? strlen(p) : 0;
+
+	if (cfg->log_format == LOG_AUTO)
+		cfg->log_format = n > 7 && !strcmp(p + n - 7, ".vmmlog") ?
+				  LOG_BIN : LOG_TEXT;
+	if (cfg->log_format == LOG_BIN && p && !strcmp(p, "-"))
+		bad_value("log-format", "bin", "the binary log needs a file "
+			  "(--log=FILE), not stdout; use vmm report to read it");
+}
+
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	static const char *const formats[] = { "auto", "elf", "flat", 0 };
 	static const char *const modes[] = { "default", "real", "protected",
 					     "long", 0 };
-	static const char *const log_formats[] = { "text", "jsonl", 0 };
+	static const char *const log_formats[] = { "text", "jsonl", "bin", 0 };
 	static const char *const dirty[] = { "changed", "never", "always",
 					     "l1-only", 0 };
 	static const char *const detect[] = { "auto", "none", "flag", "stats",
@@ -276,7 +294,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'l': cfg->log_path = arg; break;
 	case OPT_LOG_FORMAT:
 		cfg->log_format = keyword("log-format", arg, log_formats,
-					  "expected text or jsonl");
+					  "expected text, jsonl or bin");
+		break;
+	case OPT_LOG_FILTER:
+		if (record_filter_parse(arg, &cfg->log_filter, &why))
+			bad_value("log-filter", arg, why);
 		break;
 	case OPT_SYNC_REGS:
 		if (parse_sync_list(arg, &cfg->sync_regs, &why))
@@ -321,6 +343,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			report("no kernel: use --kernel FILE (see vmm --help)");
 			exit(EXIT_USAGE);
 		}
+		resolve_log_format(cfg);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -341,6 +364,7 @@ static void config_defaults(struct config *cfg)
 	cfg->sync_regs = SYNC_DEFAULT;
 	cfg->kick_signal = SIGRTMIN;
 	cfg->results = true;
+	cfg->log_format = LOG_AUTO;
 }
 
 /* Block what the main thread handles (and the kick signal, which each vCPU
@@ -369,12 +393,26 @@ static int open_log(struct vm *vm)
 
 	if (!cfg->log_path)
 		return 0;
+	struct binlog_meta meta = { VMM_VERSION, cfg->argc, cfg->argv,
+				    cfg->vcpus };
+
 	err = exitlog_open(&vm->log, cfg->log_path, cfg->log_format);
 	if (err) {
 		report("--log=%s: %s", cfg->log_path, strerror(err));
 		return EXIT_HOST;
 	}
 	vm->logging = true;
+	err = exitlog_setup(&vm->log, &vm->seq, &meta);
+	if (err == EINVAL) {
+		report("--log=%s: the binary log needs a regular file (it is "
+		       "mapped); use --log-format=jsonl for a pipe or device",
+		       cfg->log_path);
+		return EXIT_USAGE;
+	}
+	if (err) {
+		report("--log=%s: %s", cfg->log_path, strerror(err));
+		return EXIT_HOST;
+	}
 	return 0;
 }
 
@@ -512,6 +550,8 @@ static int run(struct vm *vm, struct vcpu *vcpus, struct kick_vcpu **kv,
 	if (cfg->verbosity > 0)
 		summary_setup(vm, &kicker);
 	vm->t0_ns = now_ns();
+	if (vm->logging)
+		exitlog_start(&vm->log, vm->t0_ns);
 	for (; started < cfg->vcpus && !r; started++)
 		r = vcpu_start(&vcpus[started]);
 	if (r) {
@@ -552,7 +592,11 @@ int main(int argc, char **argv)
 	struct kick_vcpu **kv;
 	int sigfd = -1, r;
 
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return report_main(argc - 1, argv + 1);
 	config_defaults(&cfg);
+	cfg.argc = argc;
+	cfg.argv = argv;
 	argp_err_exit_status = EXIT_USAGE;
 	argp_parse(&argp, argc, argv, 0, NULL, &cfg);
 	vcpus = calloc(cfg.vcpus, sizeof(*vcpus));
