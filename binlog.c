@@ -58,7 +58,7 @@ static int grow(struct binlog *b, uint64_t end)
 {
 	uint64_t size = (end + BINLOG_GROW - 1) / BINLOG_GROW * BINLOG_GROW;
 
-	if (size > BINLOG_RESERVE)
+	if (size > b->reserve)
 		return EFBIG;
 	if (fallocate(b->fd, 0, b->file_size, size - b->file_size) < 0) {
 		if (errno != EOPNOTSUPP)
@@ -80,6 +80,7 @@ int binlog_create(struct binlog *b, int fd, const struct binlog_meta *m)
 
 	memset(b, 0, sizeof(*b));
 	b->fd = fd;
+	b->reserve = BINLOG_RESERVE;
 	pthread_mutex_init(&b->lock, NULL);
 	if (fstat(fd, &st) < 0)
 		return errno;
@@ -87,10 +88,16 @@ int binlog_create(struct binlog *b, int fd, const struct binlog_meta *m)
 		return EINVAL;	/* a pipe or a tty cannot be mapped */
 	if ((err = grow(b, BINLOG_HEADER_SIZE)))
 		return err;
-	map = mmap(NULL, BINLOG_RESERVE, PROT_READ | PROT_WRITE,
-		   MAP_SHARED | MAP_NORESERVE, fd, 0);
-	if (map == MAP_FAILED)
-		return errno;
+	/* As much address space as there is (valgrind, a ulimit -v): the
+	 * log can grow to it, and a full one is an error at claim time. */
+	for (b->reserve = BINLOG_RESERVE;; b->reserve >>= 2) {
+		map = mmap(NULL, b->reserve, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_NORESERVE, fd, 0);
+		if (map != MAP_FAILED)
+			break;
+		if (b->reserve < 4 * BINLOG_GROW)
+			return errno;
+	}
 	b->map = map;
 	h = map;
 	memcpy(h->magic, BINLOG_MAGIC, sizeof(h->magic));
@@ -242,7 +249,7 @@ int binlog_close(struct binlog *b)
 		if (ftruncate(b->fd, BINLOG_HEADER_SIZE +
 			      b->next_chunk * BINLOG_CHUNK) < 0)
 			err = errno;
-		munmap(b->map, BINLOG_RESERVE);
+		munmap(b->map, b->reserve);
 		b->map = NULL;
 	}
 	pthread_mutex_destroy(&b->lock);
