@@ -226,7 +226,7 @@ static void describe_header(struct logdata *d, const struct binlog_header *h)
 
 	if (gmtime_r(&secs, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
-	for (size_t i = 0; i < h->argv_len && n + 1 < sizeof(cmd); i++)
+	for (size_t i = 0; i + 1 < h->argv_len && n + 1 < sizeof(cmd); i++)
 		cmd[n++] = h->argv[i] ? h->argv[i] : ' ';
 	cmd[n] = '\0';
 	snprintf(d->header, sizeof(d->header),
@@ -398,9 +398,11 @@ static void stat_add(struct stat_ns *s, uint64_t ns)
 	s->hist[ns ? 63 - __builtin_clzll(ns) : 0]++;
 }
 
+static bool exact_ns;		/* --ns: every time as a whole ns count */
+
 static void put_ns(char *out, size_t cap, uint64_t ns)
 {
-	if (ns < 10000)
+	if (exact_ns || ns < 10000)
 		snprintf(out, cap, "%" PRIu64 "ns", ns);
 	else if (ns < 10000000)
 		snprintf(out, cap, "%.1fus", ns / 1e3);
@@ -535,6 +537,7 @@ static int print_reasons(const struct logdata *d, const struct report_opts *o,
 struct vcpu_row {
 	uint64_t exits, by_level[LEVELS], kicks, hazards, run_ns, first, last;
 	uint64_t first_hazard_seq;
+	uint64_t last_kick_t;		/* t_ns of the last kicked return */
 };
 
 static void summary_kicks(const char *summary)
@@ -556,9 +559,8 @@ static void summary_kicks(const char *summary)
 static int print_vcpus(const struct logdata *d, const struct report_opts *o)
 {
 	struct vcpu_row *rows = calloc(d->vcpus ? d->vcpus : 1, sizeof(*rows));
-	uint64_t kicks = 0, hazards = 0, gaps = 0, prev_t = 0;
+	uint64_t kicks = 0, hazards = 0;
 	struct stat_ns gap = { 0 };
-	bool have_prev = false;
 
 	if (!rows)
 		return report_errno(EXIT_HOST, "report tables");
@@ -580,13 +582,11 @@ static int print_vcpus(const struct logdata *d, const struct report_opts *o)
 		kicks += r->kicks;
 		hazards += r->hazard;
 		if (r->kicks) {
-			/* Kick-carrying returns: the gaps between them. */
-			if (have_prev && r->t_ns >= prev_t) {
-				stat_add(&gap, r->t_ns - prev_t);
-				gaps++;
-			}
-			prev_t = r->t_ns;
-			have_prev = true;
+			/* Per vCPU, the time between returns that consumed
+			 * kicks: the kick interval as the vCPU saw it. */
+			if (v->kicks > r->kicks && r->t_ns >= v->last_kick_t)
+				stat_add(&gap, r->t_ns - v->last_kick_t);
+			v->last_kick_t = r->t_ns;
 		}
 	}
 	printf("\nPer vCPU:\n\n  %-5s %10s %10s %10s %10s %8s %8s %10s %10s\n",
@@ -609,8 +609,9 @@ static int print_vcpus(const struct logdata *d, const struct report_opts *o)
 	printf("\nKicks:\n  consumed %" PRIu64 " (the records' kicks)\n",
 	       kicks);
 	summary_kicks(d->summary);
-	if (gaps)
-		print_hist("Time between returns that consumed kicks", &gap);
+	if (gap.n)
+		print_hist("Per vCPU, time between returns that consumed kicks",
+			   &gap);
 	printf("\nHazards (sregs written back while in L2 state): %" PRIu64
 	       "\n", hazards);
 	for (unsigned i = 0; i < d->vcpus; i++)
@@ -702,7 +703,7 @@ static int draw(const struct logdata *d, const struct report_opts *o)
 /* ---- options ---- */
 
 enum { OPT_FORMAT = 256, OPT_SVG, OPT_VCPU, OPT_REASON, OPT_LEVEL, OPT_FROM,
-       OPT_TO };
+       OPT_TO, OPT_NS };
 
 static const struct argp_option options[] = {
 	{ "format", OPT_FORMAT, "FMT", 0,
@@ -718,6 +719,8 @@ static const struct argp_option options[] = {
 	{ "from", OPT_FROM, "TIME", 0, "Only exits at t_ns >= TIME (ns, us, "
 	  "ms, s after the start)", 0 },
 	{ "to", OPT_TO, "TIME", 0, "Only exits at t_ns <= TIME", 0 },
+	{ "ns", OPT_NS, 0, 0, "Times as whole nanoseconds (averages rounded "
+	  "down), for scripts", 0 },
 	{ 0 }
 };
 
@@ -765,6 +768,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_FROM: o->from = time_arg("from", arg); break;
 	case OPT_TO: o->to = time_arg("to", arg); break;
+	case OPT_NS: exact_ns = true; break;
 	case ARGP_KEY_ARG:
 		if (o->path)
 			bad("FILE", arg, "one log at a time");

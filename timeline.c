@@ -113,11 +113,19 @@ static void lane(FILE *out, const struct logdata *d, unsigned vcpu,
 		}
 		start = x;
 	}
+	for (int x = 0, from = -1; x <= COLS; x++) {
+		/* Kicks: one rect per run of kicked columns. */
+		if (x < COLS && c[x].kick) {
+			from = from < 0 ? x : from;
+			continue;
+		}
+		if (from >= 0)
+			fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" "
+				"height=\"6\" fill=\"%s\"/>\n", LEFT + from,
+				y - 7, x - from, KICK_COLOUR);
+		from = -1;
+	}
 	for (int x = 0; x < COLS; x++) {
-		if (c[x].kick)
-			fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"1\" "
-				"height=\"6\" fill=\"%s\"/>\n", LEFT + x,
-				y - 7, KICK_COLOUR);
 		if (c[x].hazard)
 			fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"3\" "
 				"height=\"7\" fill=\"%s\"/>\n", LEFT + x - 1,
