@@ -410,17 +410,26 @@ void exitlog_close(struct exitlog *log)
 
 int logbuf_init(struct logbuf *b)
 {
-	b->n = 0;
+	atomic_init(&b->head, 0);
+	atomic_init(&b->tail, 0);
 	b->rec = malloc(LOGBUF_RECORDS * sizeof(*b->rec));
 	b->text = malloc(LOGTEXT_SIZE);
-	if (b->rec && b->text)
+	if (b->rec && b->text) {
+		pthread_mutex_init(&b->lock, NULL);
 		return 0;
-	logbuf_free(b);
+	}
+	free(b->rec);
+	free(b->text);
+	b->rec = NULL;
+	b->text = NULL;
 	return ENOMEM;
 }
 
 void logbuf_free(struct logbuf *b)
 {
+	if (!b->rec)
+		return;
+	pthread_mutex_destroy(&b->lock);
 	free(b->rec);
 	free(b->text);
 	b->rec = NULL;
@@ -476,11 +485,18 @@ int exitlog_flush(struct exitlog *log, struct logbuf *b)
 	size_t len = 0;
 	int err = 0;
 
-	if (log->format == LOG_BIN)
+	size_t head, i;
+
+	if (log->format == LOG_BIN || !b->rec)
 		return atomic_load(&log->error);	/* stored already */
-	for (size_t i = 0; i < b->n && !err; i++) {
-		len += json ? record_format_json(b->text + len, &b->rec[i]) :
-			      record_format_text(b->text + len, &b->rec[i]);
+	pthread_mutex_lock(&b->lock);
+	head = atomic_load_explicit(&b->head, memory_order_acquire);
+	for (i = atomic_load_explicit(&b->tail, memory_order_relaxed);
+	     i != head && !err; i++) {
+		const struct exit_record *r = &b->rec[i % LOGBUF_RECORDS];
+
+		len += json ? record_format_json(b->text + len, r) :
+			      record_format_text(b->text + len, r);
 		if (len > LOGTEXT_SIZE - LOG_RECORD_MAX) {
 			err = exitlog_write(log, b->text, len);
 			len = 0;
@@ -488,6 +504,8 @@ int exitlog_flush(struct exitlog *log, struct logbuf *b)
 	}
 	if (!err && len)
 		err = exitlog_write(log, b->text, len);
-	b->n = 0;
+	/* After an error the rest is dropped: the run is ending anyway. */
+	atomic_store_explicit(&b->tail, head, memory_order_release);
+	pthread_mutex_unlock(&b->lock);
 	return err;
 }

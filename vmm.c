@@ -471,6 +471,19 @@ static bool show_status(const struct config *cfg)
 	return cfg->verbosity >= 0 && isatty(STDERR_FILENO);
 }
 
+/* Format what the vCPUs logged since the last time, so that a text log is at
+ * most LOG_FLUSH_NS behind even while a guest makes no exits. */
+static void flush_logs(struct vm *vm, const struct run_info *ri)
+{
+	for (unsigned i = 0; i < ri->n; i++) {
+		int err = exitlog_flush(&vm->log, &ri->vcpus[i].logbuf);
+
+		if (err)
+			verdict_set(&vm->verdict, err == EPIPE ? EXIT_SIGPIPE :
+				    EXIT_HOST);
+	}
+}
+
 /* Sleep until a verdict, a signal or a deadline. */
 static void wait_for_verdict(struct vm *vm, int sigfd, struct run_info *ri)
 {
@@ -479,6 +492,8 @@ static void wait_for_verdict(struct vm *vm, int sigfd, struct run_info *ri)
 				 { vm->verdict.wake_fd, POLLIN, 0 } };
 	bool status_line = show_status(cfg);
 	uint64_t next_status = vm->t0_ns + STATUS_REFRESH_NS;
+	bool text_log = vm->logging && vm->log.format != LOG_BIN;
+	uint64_t next_flush = vm->t0_ns + LOG_FLUSH_NS;
 
 	while (!verdict_stopping(&vm->verdict)) {
 		uint64_t now = now_ns(), wake = UINT64_MAX;
@@ -505,6 +520,12 @@ static void wait_for_verdict(struct vm *vm, int sigfd, struct run_info *ri)
 			wake = vm->t0_ns + cfg->duration_ns;
 		if (status_line && next_status < wake)
 			wake = next_status;
+		if (text_log && now >= next_flush) {
+			flush_logs(vm, ri);
+			next_flush = now + LOG_FLUSH_NS;
+		}
+		if (text_log && next_flush < wake)
+			wake = next_flush;
 		poll(fds, 2, wake == UINT64_MAX ? -1 :
 		     (int)((wake > now ? wake - now : 0) / 1000000 + 1));
 		drain_wake(vm->verdict.wake_fd);

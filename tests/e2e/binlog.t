@@ -6,7 +6,7 @@
 # device is refused; --log-filter keeps what it names and the seq still counts every exit.
 . "$(dirname "$0")/lib.sh"
 need_kvm
-plan 16
+plan 18
 
 # report ARGS...: vmm report; sets rc, out, err like run_vmm.
 report() {
@@ -70,3 +70,13 @@ run_vmm -q -k "$G/exits.elf" --append "kind=hlt n=$N" --log="$T/f.jsonl" --log-f
 log=$T/f.jsonl
 is "$rc,$(jcount '.reason != "HLT" or .level != "L1"'),$(jcount true),$(jsum .runs)" "0,0,$N,$((N + 2 * L + 1))" \
 	"--log-filter=reason=HLT,level=L1 on kind=hlt: the $N HLT records only, of $((N + 2 * L + 1)) exits"
+
+# Text logs keep up: a JSONL log of a hung guest holds its records while vmm still runs.
+vmm_bg -q -k "$G/hang.elf" --log="$T/live.jsonl" --log-format=jsonl
+sleep 1
+log=$T/live.jsonl
+live=$(jcount true 2>/dev/null)
+ok '[ "${live:-0}" -gt 0 ] && jq -e . "$log" >/dev/null 2>&1' "a JSONL log of hang.elf, 1 s in, vmm still running: its ${live:-0} records, whole lines"
+kill -TERM "$bg_pid"
+vmm_wait
+is "$rc,$(jsum .status)" "143,143" "... SIGTERM then ends the run, the summary last"

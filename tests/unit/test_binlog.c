@@ -454,6 +454,66 @@ static void test_conversion_matches_jsonl(void **state)
 	free(recs);
 }
 
+/* ---- the text sinks' timer flush ---- */
+
+struct producer {
+	struct exitlog *log;
+	struct logbuf *b;
+	unsigned n;
+	atomic_bool done;
+};
+
+static void *produce(void *arg)
+{
+	struct producer *p = arg;
+
+	for (unsigned i = 0; i < p->n; i++) {
+		struct exit_record r = nth(i, 0);
+
+		assert_int_equal(exitlog_append(p->log, p->b, &r), 0);
+	}
+	atomic_store(&p->done, true);
+	return NULL;
+}
+
+/* The main thread formats a vCPU's pending records while it keeps adding
+ * more: every record comes out once, in order, whole. */
+static void test_text_flush_concurrent(void **state)
+{
+	struct exitlog log;
+	struct logbuf b;
+	atomic_uint_fast64_t seq = 0;
+	struct producer p = { &log, &b, 300000, false };
+	struct logdata d;
+	pthread_t t;
+	unsigned flushes = 0;
+
+	(void)state;
+	assert_int_equal(exitlog_open(&log, path, LOG_JSONL), 0);
+	assert_int_equal(exitlog_setup(&log, &seq, NULL), 0);
+	assert_int_equal(logbuf_init(&b), 0);
+	assert_int_equal(pthread_create(&t, NULL, produce, &p), 0);
+	while (!atomic_load(&p.done)) {
+		assert_int_equal(exitlog_flush(&log, &b), 0);
+		flushes++;
+	}
+	pthread_join(t, NULL);
+	assert_int_equal(exitlog_flush(&log, &b), 0);
+	logbuf_free(&b);
+	exitlog_close(&log);
+	assert_int_equal(logdata_load(&d, path), 0);
+	print_message("%u flushes by the other thread\n", flushes);
+	assert_int_equal(d.n, p.n);
+	assert_int_equal(d.torn, 0);
+	for (unsigned i = 0; i < d.n; i++) {
+		struct exit_record want = nth(i, 0);
+
+		want.seq = i;
+		assert_same(&d.rec[i], &want);
+	}
+	logdata_free(&d);
+}
+
 static void test_not_a_regular_file(void **state)
 {
 	struct exitlog log;
@@ -482,6 +542,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sigkill, make_path,
 						drop_path),
 		cmocka_unit_test_setup_teardown(test_conversion_matches_jsonl,
+						make_path, drop_path),
+		cmocka_unit_test_setup_teardown(test_text_flush_concurrent,
 						make_path, drop_path),
 		cmocka_unit_test(test_not_a_regular_file),
 	};
