@@ -21,19 +21,20 @@
 #include <time.h>
 #include <unistd.h>
 
-/* FNV-style fold of a record's words: cheap, and a torn or stray slot
- * fails it.  Covers bytes 0..3 (kind, flags, nslots) and 16..len. */
+/* A rotate-and-xor fold of a record's words: a few cycles a record, and a
+ * torn slot (zeros where the body should be) or any one flipped bit fails
+ * it.  Covers bytes 0..3 (kind, flags, nslots) and 16..len. */
 uint32_t binlog_slot_check(const void *p, size_t len)
 {
 	const uint8_t *slot = p;
-	uint64_t h = 0xcbf29ce484222325ull, w;
+	uint64_t h = 0x9e3779b97f4a7c15ull, w;
 	uint32_t head;
 
 	memcpy(&head, slot, sizeof(head));
-	h = (h ^ head) * 0x100000001b3ull;
+	h ^= head;
 	for (size_t off = 16; off + 8 <= len; off += 8) {
 		memcpy(&w, slot + off, sizeof(w));
-		h = (h ^ w) * 0x100000001b3ull;
+		h = ((h << 13) | (h >> 51)) ^ w;
 	}
 	return (uint32_t)(h ^ (h >> 32));
 }
@@ -138,6 +139,8 @@ int binlog_claim(struct binlog *b, struct binlog_cursor *c, size_t slots)
 	uint64_t off, end;
 	int err = 0;
 
+	bool ready;
+
 	pthread_mutex_lock(&b->lock);
 	off = BINLOG_HEADER_SIZE + b->next_chunk * BINLOG_CHUNK;
 	end = off + n * BINLOG_CHUNK;
@@ -145,14 +148,44 @@ int binlog_claim(struct binlog *b, struct binlog_cursor *c, size_t slots)
 		err = grow(b, end);
 	if (!err)
 		b->next_chunk += n;
+	ready = end <= b->populated;
 	pthread_mutex_unlock(&b->lock);
 	if (err)
 		return err;
 	/* Fault the chunk in now, once, rather than a page at a time on the
-	 * hot path; an old kernel without it faults lazily, which is fine. */
-	madvise(b->map + off, end - off, MADV_POPULATE_WRITE);
+	 * hot path, unless binlog_prepare did; an old kernel without it faults
+	 * lazily, which is fine. */
+	if (!ready)
+		madvise(b->map + off, end - off, MADV_POPULATE_WRITE);
 	c->cur = b->map + off;
 	c->end = b->map + end;
+	return 0;
+}
+
+/* From another thread (vmm's main thread, on its timer): have the file's
+ * pages BINLOG_AHEAD past the last chunk claimed allocated and mapped, so
+ * that the writers' claims make no page faults.  Populating a page costs
+ * microseconds on some hosts; it is done outside the lock. */
+int binlog_prepare(struct binlog *b)
+{
+	uint64_t from, to;
+	int err = 0;
+
+	pthread_mutex_lock(&b->lock);
+	to = BINLOG_HEADER_SIZE + b->next_chunk * BINLOG_CHUNK + BINLOG_AHEAD;
+	from = b->populated > BINLOG_HEADER_SIZE + b->next_chunk *
+	       BINLOG_CHUNK ? b->populated : BINLOG_HEADER_SIZE +
+	       b->next_chunk * BINLOG_CHUNK;
+	if (to > b->file_size)
+		err = grow(b, to);
+	pthread_mutex_unlock(&b->lock);
+	if (err || from >= to)
+		return err == EFBIG ? 0 : err;	/* a full log fails in claim */
+	madvise(b->map + from, to - from, MADV_POPULATE_WRITE);
+	pthread_mutex_lock(&b->lock);
+	if (to > b->populated)
+		b->populated = to;
+	pthread_mutex_unlock(&b->lock);
 	return 0;
 }
 

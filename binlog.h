@@ -27,6 +27,7 @@
 #define BINLOG_CHUNK		(1u << 20)	/* claimed by one writer */
 #define BINLOG_GROW		(64ull << 20)	/* file grown by this */
 #define BINLOG_RESERVE		(1ull << 40)	/* address space, at most */
+#define BINLOG_AHEAD		(16ull << 20)	/* faulted in ahead of use */
 
 enum binlog_kind {
 	BINLOG_EMPTY = 0,	/* never written: the rest of a chunk */
@@ -103,6 +104,7 @@ struct binlog {
 	uint64_t file_size;
 	uint64_t reserve;		/* bytes of address space mapped */
 	uint64_t next_chunk;		/* under lock */
+	uint64_t populated;		/* file offset faulted in up to */
 	pthread_mutex_t lock;
 	atomic_uint_fast64_t *seq;	/* numbers records as they are stored */
 };
@@ -121,6 +123,7 @@ struct binlog_meta {
 int binlog_create(struct binlog *b, int fd, const struct binlog_meta *m);
 void binlog_start(struct binlog *b, uint64_t mono_ns);
 int binlog_claim(struct binlog *b, struct binlog_cursor *c, size_t slots);
+int binlog_prepare(struct binlog *b);
 void binlog_put_exit(struct binlog *b, void *slot, struct exit_record *r);
 int binlog_note(struct binlog *b, const char *text, size_t len);
 int binlog_close(struct binlog *b);

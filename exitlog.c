@@ -397,6 +397,14 @@ void exitlog_start(struct exitlog *log, uint64_t t0_ns)
 		binlog_start(&log->bin, t0_ns);
 }
 
+/* The main thread's part of a binary log: pages ready ahead of the vCPUs. */
+int exitlog_prepare(struct exitlog *log)
+{
+	int err = log->format == LOG_BIN ? binlog_prepare(&log->bin) : 0;
+
+	return err ? exitlog_error(log, err) : 0;
+}
+
 void exitlog_close(struct exitlog *log)
 {
 	int err;

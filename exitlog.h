@@ -62,6 +62,7 @@ int exitlog_open(struct exitlog *log, const char *path, enum log_format f);
 int exitlog_setup(struct exitlog *log, atomic_uint_fast64_t *seq,
 		  const struct binlog_meta *meta);
 void exitlog_start(struct exitlog *log, uint64_t t0_ns);
+int exitlog_prepare(struct exitlog *log);
 void exitlog_close(struct exitlog *log);
 int logbuf_init(struct logbuf *b);
 void logbuf_free(struct logbuf *b);

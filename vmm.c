@@ -472,9 +472,15 @@ static bool show_status(const struct config *cfg)
 }
 
 /* Format what the vCPUs logged since the last time, so that a text log is at
- * most LOG_FLUSH_NS behind even while a guest makes no exits. */
+ * most LOG_FLUSH_NS behind even while a guest makes no exits; for a binary
+ * log, fault in the pages the vCPUs will store into next. */
 static void flush_logs(struct vm *vm, const struct run_info *ri)
 {
+	if (vm->log.format == LOG_BIN) {
+		if (exitlog_prepare(&vm->log))
+			verdict_set(&vm->verdict, EXIT_HOST);
+		return;
+	}
 	for (unsigned i = 0; i < ri->n; i++) {
 		int err = exitlog_flush(&vm->log, &ri->vcpus[i].logbuf);
 
@@ -492,8 +498,10 @@ static void wait_for_verdict(struct vm *vm, int sigfd, struct run_info *ri)
 				 { vm->verdict.wake_fd, POLLIN, 0 } };
 	bool status_line = show_status(cfg);
 	uint64_t next_status = vm->t0_ns + STATUS_REFRESH_NS;
-	bool text_log = vm->logging && vm->log.format != LOG_BIN;
-	uint64_t next_flush = vm->t0_ns + LOG_FLUSH_NS;
+	bool text_log = vm->logging;	/* or binary: see flush_logs */
+	/* A binary log's pages are prepared at once, alongside the vCPUs. */
+	uint64_t next_flush = vm->t0_ns + (vm->log.format == LOG_BIN ? 0 :
+					   LOG_FLUSH_NS);
 
 	while (!verdict_stopping(&vm->verdict)) {
 		uint64_t now = now_ns(), wake = UINT64_MAX;
