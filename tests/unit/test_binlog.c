@@ -370,6 +370,20 @@ static void *write_forever(void *arg)
 	return NULL;
 }
 
+/* vmm's main thread: the pages ahead, every ms (vmm: every 100 ms). */
+static void *prepare_forever(void *arg)
+{
+	struct writer *w = arg;
+	struct timespec ms = { 0, 1000000 };
+
+	for (;;) {
+		if (exitlog_prepare(&w->log))
+			_exit(4);
+		nanosleep(&ms, NULL);
+	}
+	return NULL;
+}
+
 static void test_sigkill(void **state)
 {
 	struct timespec pause;
@@ -389,6 +403,7 @@ static void test_sigkill(void **state)
 
 		open_writer(&w, path, 2);
 		pthread_create(&t, NULL, write_forever, &k[1]);
+		pthread_create(&t, NULL, prepare_forever, &w);
 		write_forever(&k[0]);
 	}
 	/* A random moment, 20..220 ms in: millions of records, and chunks
