@@ -389,13 +389,12 @@ static int setup_signals(const struct config *cfg, int *sigfd)
 static int open_log(struct vm *vm)
 {
 	const struct config *cfg = vm->cfg;
+	struct binlog_meta meta = { VMM_VERSION, cfg->argc, cfg->argv,
+				    cfg->vcpus };
 	int err;
 
 	if (!cfg->log_path)
 		return 0;
-	struct binlog_meta meta = { VMM_VERSION, cfg->argc, cfg->argv,
-				    cfg->vcpus };
-
 	err = exitlog_open(&vm->log, cfg->log_path, cfg->log_format);
 	if (err) {
 		report("--log=%s: %s", cfg->log_path, strerror(err));
@@ -498,7 +497,7 @@ static void wait_for_verdict(struct vm *vm, int sigfd, struct run_info *ri)
 				 { vm->verdict.wake_fd, POLLIN, 0 } };
 	bool status_line = show_status(cfg);
 	uint64_t next_status = vm->t0_ns + STATUS_REFRESH_NS;
-	bool text_log = vm->logging;	/* or binary: see flush_logs */
+	bool log_timer = vm->logging;
 	/* A binary log's pages are prepared at once, alongside the vCPUs. */
 	uint64_t next_flush = vm->t0_ns + (vm->log.format == LOG_BIN ? 0 :
 					   LOG_FLUSH_NS);
@@ -528,11 +527,11 @@ static void wait_for_verdict(struct vm *vm, int sigfd, struct run_info *ri)
 			wake = vm->t0_ns + cfg->duration_ns;
 		if (status_line && next_status < wake)
 			wake = next_status;
-		if (text_log && now >= next_flush) {
+		if (log_timer && now >= next_flush) {
 			flush_logs(vm, ri);
 			next_flush = now + LOG_FLUSH_NS;
 		}
-		if (text_log && next_flush < wake)
+		if (log_timer && next_flush < wake)
 			wake = next_flush;
 		poll(fds, 2, wake == UINT64_MAX ? -1 :
 		     (int)((wake > now ? wake - now : 0) / 1000000 + 1));
