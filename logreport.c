@@ -345,7 +345,8 @@ int logdata_load(struct logdata *d, const char *path)
 	}
 	if (err)
 		return err;
-	qsort(d->rec, d->n, sizeof(*d->rec), by_seq);
+	if (d->n)
+		qsort(d->rec, d->n, sizeof(*d->rec), by_seq);
 	if (d->unnumbered) {
 		number_unnumbered(d);
 		qsort(d->rec, d->n, sizeof(*d->rec), by_seq);
