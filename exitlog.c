@@ -517,3 +517,65 @@ int exitlog_flush(struct exitlog *log, struct logbuf *b)
 	pthread_mutex_unlock(&b->lock);
 	return err;
 }
+
+/* The main thread's flush: every ring's pending records at once, merged by
+ * seq, so that a text log of several vCPUs reads in order (but for what a
+ * vCPU whose ring filled between two timer ticks wrote on its own). */
+int exitlog_flush_all(struct exitlog *log, struct logbuf *const *bufs,
+		      unsigned n, char *text)
+{
+	bool json = log->format == LOG_JSONL;
+	size_t len = 0;
+	int err = 0;
+
+	if (log->format == LOG_BIN || !n)
+		return atomic_load(&log->error);
+	size_t head[n], pos[n];
+
+	for (unsigned i = 0; i < n; i++) {
+		if (!bufs[i]->rec) {
+			head[i] = pos[i] = 0;
+			continue;
+		}
+		pthread_mutex_lock(&bufs[i]->lock);
+		head[i] = atomic_load_explicit(&bufs[i]->head,
+					       memory_order_acquire);
+		pos[i] = atomic_load_explicit(&bufs[i]->tail,
+					      memory_order_relaxed);
+	}
+	while (!err) {
+		const struct exit_record *min = NULL;
+		unsigned from = 0;
+
+		for (unsigned i = 0; i < n; i++) {
+			const struct exit_record *r;
+
+			if (pos[i] == head[i])
+				continue;
+			r = &bufs[i]->rec[pos[i] % LOGBUF_RECORDS];
+			if (!min || r->seq < min->seq) {
+				min = r;
+				from = i;
+			}
+		}
+		if (!min)
+			break;
+		pos[from]++;
+		len += json ? record_format_json(text + len, min) :
+			      record_format_text(text + len, min);
+		if (len > LOGTEXT_SIZE - LOG_RECORD_MAX) {
+			err = exitlog_write(log, text, len);
+			len = 0;
+		}
+	}
+	if (!err && len)
+		err = exitlog_write(log, text, len);
+	for (unsigned i = 0; i < n; i++) {
+		if (!bufs[i]->rec)
+			continue;
+		atomic_store_explicit(&bufs[i]->tail, head[i],
+				      memory_order_release);
+		pthread_mutex_unlock(&bufs[i]->lock);
+	}
+	return err;
+}

@@ -67,6 +67,8 @@ void exitlog_close(struct exitlog *log);
 int logbuf_init(struct logbuf *b);
 void logbuf_free(struct logbuf *b);
 int exitlog_flush(struct exitlog *log, struct logbuf *b);
+int exitlog_flush_all(struct exitlog *log, struct logbuf *const *bufs,
+		      unsigned n, char *text);
 int exitlog_write(struct exitlog *log, const char *text, size_t len);
 int exitlog_error(struct exitlog *log, int err);
 

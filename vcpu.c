@@ -405,7 +405,9 @@ static void *vcpu_main(void *arg)
 	else
 		vcpu_loop(v);
 	console_flush(&v->con);
-	if (v->vm->logging) {
+	/* A text log's last records are merged by the main thread once every
+	 * vCPU has stopped (vmm.c); a binary log's are stored already. */
+	if (v->vm->logging && v->vm->log.format == LOG_BIN) {
 		int err = exitlog_flush(&v->vm->log, &v->logbuf);
 
 		if (err)

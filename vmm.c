@@ -470,23 +470,34 @@ static bool show_status(const struct config *cfg)
 	return cfg->verbosity >= 0 && isatty(STDERR_FILENO);
 }
 
-/* Format what the vCPUs logged since the last time, so that a text log is at
- * most LOG_FLUSH_NS behind even while a guest makes no exits; for a binary
- * log, fault in the pages the vCPUs will store into next. */
+/* Format what the vCPUs logged since the last time, merged by seq, so that a
+ * text log is at most LOG_FLUSH_NS behind even while a guest makes no exits;
+ * for a binary log, fault in the pages the vCPUs will store into next. */
 static void flush_logs(struct vm *vm, const struct run_info *ri)
 {
+	static struct logbuf *bufs[BOOT_MAX_VCPUS];
+	static char *text;
+	int err = 0;
+
 	if (vm->log.format == LOG_BIN) {
 		if (exitlog_prepare(&vm->log))
 			verdict_set(&vm->verdict, EXIT_HOST);
 		return;
 	}
-	for (unsigned i = 0; i < ri->n; i++) {
-		int err = exitlog_flush(&vm->log, &ri->vcpus[i].logbuf);
-
-		if (err)
-			verdict_set(&vm->verdict, err == EPIPE ? EXIT_SIGPIPE :
-				    EXIT_HOST);
+	if (!text)
+		text = malloc(LOGTEXT_SIZE);
+	for (unsigned i = 0; i < ri->n; i++)
+		bufs[i] = &ri->vcpus[i].logbuf;
+	if (text) {
+		err = exitlog_flush_all(&vm->log, bufs, ri->n, text);
+	} else {
+		/* No room to merge: each vCPU's records in a block. */
+		for (unsigned i = 0; i < ri->n && !err; i++)
+			err = exitlog_flush(&vm->log, bufs[i]);
 	}
+	if (err)
+		verdict_set(&vm->verdict, err == EPIPE ? EXIT_SIGPIPE :
+			    EXIT_HOST);
 }
 
 /* Sleep until a verdict, a signal or a deadline. */
@@ -590,6 +601,8 @@ static int run(struct vm *vm, struct vcpu *vcpus, struct kick_vcpu **kv,
 	}
 	wait_for_verdict(vm, sigfd, &ri);
 	stop_vcpus(vm, &kicker, vcpus, started, sigfd);
+	if (vm->logging)
+		flush_logs(vm, &ri);	/* the last records, in seq order */
 	ri.elapsed_ns = now_ns() - vm->t0_ns;
 	ri.status = verdict_status(&vm->verdict);
 	r = summary_log(&ri);

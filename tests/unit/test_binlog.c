@@ -538,6 +538,49 @@ static void test_text_flush_concurrent(void **state)
 	logdata_free(&d);
 }
 
+/* The main thread's flush merges the vCPUs' rings by seq. */
+static void test_text_flush_merged(void **state)
+{
+	struct exitlog log;
+	struct logbuf b[3], *bufs[3] = { &b[0], &b[1], &b[2] };
+	static char text[LOGTEXT_SIZE];
+	atomic_uint_fast64_t seq = 0;
+	FILE *f;
+	char line[LOG_RECORD_MAX];
+	unsigned n = 0;
+	uint64_t last = 0;
+
+	(void)state;
+	assert_int_equal(exitlog_open(&log, path, LOG_TEXT), 0);
+	assert_int_equal(exitlog_setup(&log, &seq, NULL), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(logbuf_init(&b[i]), 0);
+	/* 3000 records numbered in turn by three vCPUs, unevenly. */
+	for (unsigned i = 0; i < 3000; i++) {
+		unsigned v = (i * 7 / 3) % 3;
+		struct exit_record r = nth(i, v);
+
+		assert_int_equal(exitlog_append(&log, &b[v], &r), 0);
+	}
+	assert_int_equal(exitlog_flush_all(&log, bufs, 3, text), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(logbuf_pending(&b[i]), 0);
+		logbuf_free(&b[i]);
+	}
+	exitlog_close(&log);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t s = strtoull(line, NULL, 10);
+
+		assert_true(n == 0 || s == last + 1);	/* in seq order */
+		last = s;
+		n++;
+	}
+	fclose(f);
+	assert_int_equal(n, 3000);
+}
+
 static void test_not_a_regular_file(void **state)
 {
 	struct exitlog log;
@@ -568,6 +611,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_conversion_matches_jsonl,
 						make_path, drop_path),
 		cmocka_unit_test_setup_teardown(test_text_flush_concurrent,
+						make_path, drop_path),
+		cmocka_unit_test_setup_teardown(test_text_flush_merged,
 						make_path, drop_path),
 		cmocka_unit_test(test_not_a_regular_file),
 	};
