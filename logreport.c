@@ -34,8 +34,14 @@ struct report_opts {
 
 /* ---- loading ---- */
 
+#define MAX_VCPU_INDEX 4095	/* more is a corrupt record, not a vCPU */
+
 static int add_record(struct logdata *d, const struct exit_record *r)
 {
+	if (r->vcpu > MAX_VCPU_INDEX || r->reason == INT32_MAX) {
+		d->torn++;
+		return 0;
+	}
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? 2 * d->cap : 4096;
 		struct exit_record *p = realloc(d->rec, cap * sizeof(*p));
@@ -248,7 +254,7 @@ static int load_binary(struct logdata *d, const char *path)
 	}
 	d->binary = true;
 	describe_header(d, rd.hdr);
-	if (rd.hdr->vcpus > d->vcpus)
+	if (rd.hdr->vcpus > d->vcpus && rd.hdr->vcpus <= MAX_VCPU_INDEX + 1)
 		d->vcpus = rd.hdr->vcpus;
 	while (!err && binlog_next(&rd, &it)) {
 		if (it.kind == BINLOG_EXIT) {
@@ -755,7 +761,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_SVG: o->svg = arg; break;
 	case OPT_VCPU:
-		if (parse_u64(arg, &n, &why) || n > 4095)
+		if (parse_u64(arg, &n, &why) || n > MAX_VCPU_INDEX)
 			bad("vcpu", arg, why ? why : "too large");
 		o->vcpu = n;
 		break;
