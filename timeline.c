@@ -48,7 +48,7 @@ static void cover(struct column *c, double scale, uint64_t a, uint64_t b,
 }
 
 static void lane(FILE *out, const struct logdata *d, unsigned vcpu,
-		 struct column *c, double scale)
+		 struct column *c, double scale, uint64_t t_lo)
 {
 	int y = TOP + vcpu * LANE;
 	uint64_t prev = 0;
@@ -57,15 +57,16 @@ static void lane(FILE *out, const struct logdata *d, unsigned vcpu,
 	memset(c, 0, COLS * sizeof(*c));
 	for (size_t i = 0; i < d->n; i++) {
 		const struct exit_record *r = &d->rec[i];
-		int col = (int)(r->t_ns * scale);
+		uint64_t t = r->t_ns - t_lo;
+		int col = (int)(t * scale);
 
 		if (r->vcpu != vcpu)
 			continue;
 		if (col >= COLS)
 			col = COLS - 1;
 		/* The guest ran at this exit's level until it exited. */
-		cover(c, scale, prev, r->t_ns, r->level);
-		prev = r->t_ns;
+		cover(c, scale, prev, t, r->level);
+		prev = t;
 		c[col].kick |= r->kicks > 0;
 		c[col].hazard |= r->hazard;
 	}
@@ -148,14 +149,16 @@ static uint64_t tick_step(uint64_t span)
 	return step;
 }
 
-static void axis(FILE *out, uint64_t span, double scale, int y)
+static void axis(FILE *out, uint64_t t_lo, uint64_t span, double scale,
+		 int y)
 {
 	uint64_t step = tick_step(span);
 
 	fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
 		"stroke=\"#555\"/>\n", LEFT, y, LEFT + COLS, y);
-	for (uint64_t t = 0; t <= span; t += step) {
-		int x = LEFT + (int)(t * scale);
+	for (uint64_t t = (t_lo + step - 1) / step * step; t <= t_lo + span;
+	     t += step) {
+		int x = LEFT + (int)((t - t_lo) * scale);
 		char label[32];
 
 		if (step >= 1000000000ull)
@@ -206,17 +209,23 @@ static void legend(FILE *out, const char *title, const struct logdata *d)
 int timeline_svg(const struct logdata *d, FILE *out, const char *title)
 {
 	unsigned lanes = d->vcpus ? d->vcpus : 1;
-	uint64_t span = 0;
+	uint64_t span = 0, t_lo = UINT64_MAX;
 	struct column *c = calloc(COLS, sizeof(*c));
 	int h = TOP + lanes * LANE + 30;
 	double scale;
 
 	if (!c)
 		return ENOMEM;
-	for (size_t i = 0; i < d->n; i++)
+	for (size_t i = 0; i < d->n; i++) {
 		if (d->rec[i].t_ns > span)
 			span = d->rec[i].t_ns;
-	span = span ? span : 1;
+		if (d->rec[i].t_ns < t_lo)
+			t_lo = d->rec[i].t_ns;
+	}
+	/* A whole run starts at 0; a window (--from) at its first exit. */
+	if (t_lo == UINT64_MAX || t_lo < span / 20)
+		t_lo = 0;
+	span = span > t_lo ? span - t_lo : 1;
 	scale = (double)COLS / (span + 1);
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
@@ -227,8 +236,8 @@ int timeline_svg(const struct logdata *d, FILE *out, const char *title)
 		W, h, W, h, W, h);
 	legend(out, title, d);
 	for (unsigned v = 0; v < lanes; v++)
-		lane(out, d, v, c, scale);
-	axis(out, span, scale, TOP + lanes * LANE - 8);
+		lane(out, d, v, c, scale, t_lo);
+	axis(out, t_lo, span, scale, TOP + lanes * LANE - 8);
 	fprintf(out, "</svg>\n");
 	free(c);
 	return ferror(out) ? EIO : 0;
