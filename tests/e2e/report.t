@@ -11,7 +11,7 @@ MKLOG=$E2E_ROOT/tests/build/mklog
 command -v jq >/dev/null || bail "jq is not installed"
 [ -x "$VMM" ] || bail "$VMM not built (make vmm)"
 [ -x "$MKLOG" ] || make -s -C "$E2E_ROOT" tests/build/mklog >/dev/null 2>&1 || bail "cannot build tests/build/mklog"
-plan 35
+plan 36
 
 "$MKLOG" "$T/mk" || bail "mklog failed"
 bin=$T/mk.vmmlog log=$T/mk.jsonl
@@ -95,7 +95,7 @@ ok '[ $rc = 2 ] && grep -q "after --to" "$err"' "--from after --to: status 2"
 
 # ---- the picture ----
 if ! command -v rsvg-convert >/dev/null; then
-	for i in 1 2 3 4 5 6 7; do skip "timeline picture" "rsvg-convert not installed (tests/deps.sh host)"; done
+	for i in 1 2 3 4 5 6 7 8; do skip "timeline picture" "rsvg-convert not installed (tests/deps.sh host)"; done
 else
 	report --svg="$T/t.svg" "$bin"
 	ok '[ $rc = 0 ] && rsvg-convert -o "$T/t.png" "$T/t.svg"' "--svg writes an SVG that rsvg-convert renders"
@@ -152,6 +152,12 @@ EOF
 	is "$(pix row 88 70 1180)" "white,red,white,red,white" "vCPU 0: two hazard marks below its lane..."
 	is "$(pix "$(x 2.5),88" "$(x 7),88"),$(pix row 132 70 1180)" "red red,white" "... at 2.5 s and 7 s; none under vCPU 1's"
 	is "$(pix row 52 71 1179),$(pix row 96 71 1179)" "black,black" "kick marks above both lanes all along (a kick every 2 ms)"
+	# A window: 2.4-2.6 s spans the picture; its hazard at 2.5 s is mid-way, kicks one by one.
+	report --svg="$T/t.svg" --from=2400ms --to=2600ms "$bin"
+	rsvg-convert -o "$T/t.png" "$T/t.svg"
+	ticks=$(pix row 52 71 1179 | tr ',' '\n' | grep -c black)
+	ok '[ $rc = 0 ] && [ "$(pix 625,88 625,70 625,114)" = "red orange blue" ] && [ "$ticks" -ge 90 ]' \
+		"--from=2400ms --to=2600ms: the window fills the picture, the hazard mid-way, $ticks separate kick marks"
 fi
 
 # ---- a real run (needs /dev/kvm) ----
