@@ -16,7 +16,8 @@ MANDIR  ?= $(PREFIX)/share/man
 SRCS = vmm.c options.c vm.c vcpu.c memory.c boot.c loader.c multiboot.c exitlog.c \
        record.c summary.c kick.c nested.c verdict.c report.c parse.c \
        console.c iobus.c ns16550.c debugcon.c testexit.c fwcfg.c \
-       platform.c scan.c scanport.c writeback.c
+       platform.c scan.c scanport.c writeback.c binlog.c logreport.c \
+       timeline.c
 OBJS = $(SRCS:.c=.o)
 LIB_OBJS = $(filter-out vmm.o,$(OBJS))
 

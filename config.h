@@ -7,12 +7,14 @@
 #ifndef VMM_CONFIG_H
 #define VMM_CONFIG_H
 
+#include "record.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
 enum kernel_format { FORMAT_AUTO, FORMAT_ELF, FORMAT_FLAT };
 enum cpu_mode { MODE_DEFAULT, MODE_REAL, MODE_PROTECTED, MODE_LONG };
-enum log_format { LOG_TEXT, LOG_JSONL };
+enum log_format { LOG_TEXT, LOG_JSONL, LOG_BIN, LOG_AUTO };
 enum dirty_policy { DIRTY_CHANGED, DIRTY_NEVER, DIRTY_ALWAYS, DIRTY_L1_ONLY };
 enum l2_detect {
 	L2_AUTO, L2_NONE, L2_FLAG, L2_STATS, L2_NESTED_STATE, L2_ALL
@@ -48,7 +50,10 @@ struct config {
 	const char *device;		/* /dev/kvm, or $VMM_KVM_DEVICE */
 
 	const char *log_path;		/* NULL = no log, "-" = stdout */
-	enum log_format log_format;
+	enum log_format log_format;	/* LOG_AUTO: bin for *.vmmlog */
+	struct record_filter log_filter;	/* --log-filter */
+	int argc;			/* for the binary log's header */
+	char **argv;
 	unsigned sync_regs;		/* SYNC_* mask or SYNC_DEFAULT */
 	enum dirty_policy dirty;
 	enum l2_detect l2_detect;

@@ -241,6 +241,12 @@ size_t record_format_json(char *out, const struct exit_record *r)
 	}
 	p = PUT_LIT(p, ",\"kicks\":");
 	p = put_u64(p, r->kicks);
+	p = PUT_LIT(p, ",\"run_ns\":");
+	p = put_u64(p, r->run_ns);
+	if (r->has_vmm_ns) {
+		p = PUT_LIT(p, ",\"vmm_ns\":");
+		p = put_u64(p, r->vmm_ns);
+	}
 	if (r->hazard)
 		p = PUT_LIT(p, ",\"hazard\":\"l2-state-write\"");
 	if (r->scan_class)
@@ -343,6 +349,12 @@ size_t record_format_text(char *out, const struct exit_record *r)
 	}
 	p = PUT_LIT(p, " kicks=");
 	p = put_u64(p, r->kicks);
+	p = PUT_LIT(p, " run=");
+	p = put_u64(p, r->run_ns);
+	if (r->has_vmm_ns) {
+		p = PUT_LIT(p, " vmm=");
+		p = put_u64(p, r->vmm_ns);
+	}
 	if (r->hazard)
 		p = PUT_LIT(p, " HAZARD=l2-state-write");
 	if (r->scan_class)
@@ -427,15 +439,48 @@ int exitlog_open(struct exitlog *log, const char *path, enum log_format f)
 		log->fd = STDOUT_FILENO;
 		return 0;
 	}
-	log->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* A shared writable mapping needs the file open for reading too. */
+	log->fd = open(path, (f == LOG_BIN ? O_RDWR : O_WRONLY) | O_CREAT |
+		       O_TRUNC | O_CLOEXEC, 0644);
 	if (log->fd < 0)
 		return errno;
 	log->close_fd = true;
 	return 0;
 }
 
+/* Number records from seq; map a binary log and write its header. */
+int exitlog_setup(struct exitlog *log, atomic_uint_fast64_t *seq,
+		  const struct binlog_meta *meta)
+{
+	int err = 0;
+
+	if (log->format == LOG_BIN)
+		err = binlog_create(&log->bin, log->fd, meta);
+	log->seq = seq;
+	log->bin.seq = seq;
+	return err;
+}
+
+void exitlog_start(struct exitlog *log, uint64_t t0_ns)
+{
+	if (log->format == LOG_BIN)
+		binlog_start(&log->bin, t0_ns);
+}
+
+/* The main thread's part of a binary log: pages ready ahead of the vCPUs. */
+int exitlog_prepare(struct exitlog *log)
+{
+	int err = log->format == LOG_BIN ? binlog_prepare(&log->bin) : 0;
+
+	return err ? exitlog_error(log, err) : 0;
+}
+
 void exitlog_close(struct exitlog *log)
 {
+	int err;
+
+	if (log->format == LOG_BIN && (err = binlog_close(&log->bin)))
+		report("exit log %s: %s", log->path, strerror(err));
 	if (log->close_fd)
 		close(log->fd);
 	pthread_mutex_destroy(&log->lock);
@@ -443,17 +488,26 @@ void exitlog_close(struct exitlog *log)
 
 int logbuf_init(struct logbuf *b)
 {
-	b->n = 0;
+	atomic_init(&b->head, 0);
+	atomic_init(&b->tail, 0);
 	b->rec = malloc(LOGBUF_RECORDS * sizeof(*b->rec));
 	b->text = malloc(LOGTEXT_SIZE);
-	if (b->rec && b->text)
+	if (b->rec && b->text) {
+		pthread_mutex_init(&b->lock, NULL);
 		return 0;
-	logbuf_free(b);
+	}
+	free(b->rec);
+	free(b->text);
+	b->rec = NULL;
+	b->text = NULL;
 	return ENOMEM;
 }
 
 void logbuf_free(struct logbuf *b)
 {
+	if (!b->rec)
+		return;
+	pthread_mutex_destroy(&b->lock);
 	free(b->rec);
 	free(b->text);
 	b->rec = NULL;
@@ -495,6 +549,19 @@ static int write_all(int fd, const char *p, size_t len, size_t *done)
 	return 0;
 }
 
+/* Keep and report the first error; every later one is the same story. */
+int exitlog_error(struct exitlog *log, int err)
+{
+	int none = 0;
+
+	if (atomic_compare_exchange_strong(&log->error, &none, err))
+		report("exit log %s: write failed: %s%s",
+		       strcmp(log->path, "-") ? log->path : "(stdout)",
+		       strerror(err),
+		       err == EPIPE ? " (the reader went away)" : "");
+	return err;
+}
+
 int exitlog_write(struct exitlog *log, const char *text, size_t len)
 {
 	int err = atomic_load(&log->error);
@@ -503,20 +570,15 @@ int exitlog_write(struct exitlog *log, const char *text, size_t len)
 	if (err)
 		return err;	/* the first error was reported already */
 	pthread_mutex_lock(&log->lock);
-	err = write_all(log->fd, text, len, &done);
-	if (err)	/* the text formats: whole lines, each ending in \n */
-		trim_torn(log->fd, text, done);
-	pthread_mutex_unlock(&log->lock);
-	if (err) {
-		int none = 0;
-
-		if (atomic_compare_exchange_strong(&log->error, &none, err))
-			report("exit log %s: write failed: %s%s",
-			       strcmp(log->path, "-") ? log->path : "(stdout)",
-			       strerror(err),
-			       err == EPIPE ? " (the reader went away)" : "");
+	if (log->format == LOG_BIN) {
+		err = binlog_note(&log->bin, text, len);
+	} else {
+		err = write_all(log->fd, text, len, &done);
+		if (err)	/* the text formats: whole lines, ending in \n */
+			trim_torn(log->fd, text, done);
 	}
-	return err;
+	pthread_mutex_unlock(&log->lock);
+	return err ? exitlog_error(log, err) : 0;
 }
 
 int exitlog_flush(struct exitlog *log, struct logbuf *b)
@@ -525,9 +587,18 @@ int exitlog_flush(struct exitlog *log, struct logbuf *b)
 	size_t len = 0;
 	int err = 0;
 
-	for (size_t i = 0; i < b->n && !err; i++) {
-		len += json ? record_format_json(b->text + len, &b->rec[i]) :
-			      record_format_text(b->text + len, &b->rec[i]);
+	size_t head, i;
+
+	if (log->format == LOG_BIN || !b->rec)
+		return atomic_load(&log->error);	/* stored already */
+	pthread_mutex_lock(&b->lock);
+	head = atomic_load_explicit(&b->head, memory_order_acquire);
+	for (i = atomic_load_explicit(&b->tail, memory_order_relaxed);
+	     i != head && !err; i++) {
+		const struct exit_record *r = &b->rec[i % LOGBUF_RECORDS];
+
+		len += json ? record_format_json(b->text + len, r) :
+			      record_format_text(b->text + len, r);
 		if (len > LOGTEXT_SIZE - LOG_RECORD_MAX) {
 			err = exitlog_write(log, b->text, len);
 			len = 0;
@@ -535,6 +606,70 @@ int exitlog_flush(struct exitlog *log, struct logbuf *b)
 	}
 	if (!err && len)
 		err = exitlog_write(log, b->text, len);
-	b->n = 0;
+	/* After an error the rest is dropped: the run is ending anyway. */
+	atomic_store_explicit(&b->tail, head, memory_order_release);
+	pthread_mutex_unlock(&b->lock);
+	return err;
+}
+
+/* The main thread's flush: every ring's pending records at once, merged by
+ * seq, so that a text log of several vCPUs reads in order (but for what a
+ * vCPU whose ring filled between two timer ticks wrote on its own). */
+int exitlog_flush_all(struct exitlog *log, struct logbuf *const *bufs,
+		      unsigned n, char *text)
+{
+	bool json = log->format == LOG_JSONL;
+	size_t len = 0;
+	int err = 0;
+
+	if (log->format == LOG_BIN || !n)
+		return atomic_load(&log->error);
+	size_t head[n], pos[n];
+
+	for (unsigned i = 0; i < n; i++) {
+		if (!bufs[i]->rec) {
+			head[i] = pos[i] = 0;
+			continue;
+		}
+		pthread_mutex_lock(&bufs[i]->lock);
+		head[i] = atomic_load_explicit(&bufs[i]->head,
+					       memory_order_acquire);
+		pos[i] = atomic_load_explicit(&bufs[i]->tail,
+					      memory_order_relaxed);
+	}
+	while (!err) {
+		const struct exit_record *min = NULL;
+		unsigned from = 0;
+
+		for (unsigned i = 0; i < n; i++) {
+			const struct exit_record *r;
+
+			if (pos[i] == head[i])
+				continue;
+			r = &bufs[i]->rec[pos[i] % LOGBUF_RECORDS];
+			if (!min || r->seq < min->seq) {
+				min = r;
+				from = i;
+			}
+		}
+		if (!min)
+			break;
+		pos[from]++;
+		len += json ? record_format_json(text + len, min) :
+			      record_format_text(text + len, min);
+		if (len > LOGTEXT_SIZE - LOG_RECORD_MAX) {
+			err = exitlog_write(log, text, len);
+			len = 0;
+		}
+	}
+	if (!err && len)
+		err = exitlog_write(log, text, len);
+	for (unsigned i = 0; i < n; i++) {
+		if (!bufs[i]->rec)
+			continue;
+		atomic_store_explicit(&bufs[i]->tail, head[i],
+				      memory_order_release);
+		pthread_mutex_unlock(&bufs[i]->lock);
+	}
 	return err;
 }

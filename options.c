@@ -24,7 +24,7 @@ enum {
 	OPT_SYNC_REGS, OPT_DIRTY, OPT_L2_DETECT, OPT_NESTED, OPT_KICK,
 	OPT_KICK_JITTER, OPT_SEED, OPT_KICK_METHOD, OPT_KICK_SIGNAL,
 	OPT_PLATFORM, OPT_INITRD, OPT_EXIT_CODES, OPT_RESULTS,
-	OPT_CLASSES, OPT_REPEAT, OPT_JSON,
+	OPT_CLASSES, OPT_REPEAT, OPT_JSON, OPT_LOG_FILTER,
 };
 
 #define SCAN_KICK_NS	200000ull	/* vmm scan's default --kick */
@@ -68,8 +68,11 @@ static const struct argp_option options[] = {
 	{ 0, 0, 0, 0, "The exit log:", 4 },
 	{ "log", 'l', "FILE", 0, "Log every KVM_RUN exit to FILE (- = stdout)",
 	  4 },
-	{ "log-format", OPT_LOG_FORMAT, "FMT", 0, "text (default) or jsonl",
-	  4 },
+	{ "log-format", OPT_LOG_FORMAT, "FMT", 0, "text, jsonl or bin (default: "
+	  "bin for a FILE ending in .vmmlog, else text)", 4 },
+	{ "log-filter", OPT_LOG_FILTER, "LIST", 0,
+	  "Log only exits matching LIST, e.g. reason=IO,reason=MMIO,level=L2 "
+	  "(other exits still count and take a seq)", 4 },
 	{ "sync-regs", OPT_SYNC_REGS, "LIST", 0,
 	  "Register sets KVM syncs through kvm_run: a list of regs,sregs,"
 	  "events, or all (default), or none (use KVM_GET_REGS/SREGS)", 4 },
@@ -244,6 +247,20 @@ static bool parse_platform_opt(struct config *cfg, int key, const char *arg)
 	return false;
 }
 
+/* A *.vmmlog file is binary unless told otherwise; stdout never is. */
+static void resolve_log_format(struct config *cfg)
+{
+	const char *p = cfg->log_path;
+	size_t n = p ? strlen(p) : 0;
+
+	if (cfg->log_format == LOG_AUTO)
+		cfg->log_format = n > 7 && !strcmp(p + n - 7, ".vmmlog") ?
+				  LOG_BIN : LOG_TEXT;
+	if (cfg->log_format == LOG_BIN && p && !strcmp(p, "-"))
+		bad_value("log-format", "bin", "the binary log needs a file "
+			  "(--log=FILE), not stdout; use vmm report to read it");
+}
+
 /* vmm scan writes back only its experiments, at signal exits. */
 static void scan_options(struct config *cfg)
 {
@@ -272,7 +289,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	static const char *const formats[] = { "auto", "elf", "flat", 0 };
 	static const char *const modes[] = { "default", "real", "protected",
 					     "long", 0 };
-	static const char *const log_formats[] = { "text", "jsonl", 0 };
+	static const char *const log_formats[] = { "text", "jsonl", "bin", 0 };
 	static const char *const dirty[] = { "changed", "never", "always",
 					     "l1-only", 0 };
 	static const char *const detect[] = { "auto", "none", "flag", "stats",
@@ -323,7 +340,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'l': cfg->log_path = path("log", arg); break;
 	case OPT_LOG_FORMAT:
 		cfg->log_format = keyword("log-format", arg, log_formats,
-					  "expected text or jsonl");
+					  "expected text, jsonl or bin");
+		break;
+	case OPT_LOG_FILTER:
+		if (record_filter_parse(arg, &cfg->log_filter, &why))
+			bad_value("log-filter", arg, why);
 		break;
 	case OPT_SYNC_REGS:
 		if (parse_sync_list(arg, &cfg->sync_regs, &why))
@@ -391,6 +412,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			       "kicks to jitter)");
 			failed = true;
 		}
+		resolve_log_format(cfg);
 		scan_options(cfg);
 		break;
 	default:
@@ -413,6 +435,7 @@ static void config_defaults(struct config *cfg)
 	cfg->sync_regs = SYNC_DEFAULT;
 	cfg->kick_signal = SIGRTMIN;
 	cfg->results = true;
+	cfg->log_format = LOG_AUTO;
 }
 
 int options_parse(int argc, char **argv, struct config *cfg, unsigned flags)
@@ -433,9 +456,13 @@ int options_parse(int argc, char **argv, struct config *cfg, unsigned flags)
 	failed = false;
 	/* vmm scan: the same options, and the scan's own. */
 	if (argc > 1 && !strcmp(argv[1], "scan")) {
+		char *args[argc];
+
 		cfg->scan = true;
-		argv[1] = argv[0];
-		argv++, argc--;
+		args[0] = argv[0];
+		memcpy(args + 1, argv + 2, (argc - 1) * sizeof(*args));
+		err = argp_parse(&argp, argc - 1, args, flags, NULL, cfg);
+		return err || failed ? EXIT_USAGE : 0;
 	}
 	argp_err_exit_status = EXIT_USAGE;
 	err = argp_parse(&argp, argc, argv, flags, NULL, cfg);

@@ -5,8 +5,11 @@
  */
 #include "record.h"
 
+#include <errno.h>
 #include <linux/kvm.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 static const char *const names[] = {
 	[KVM_EXIT_UNKNOWN] = "UNKNOWN",
@@ -76,4 +79,102 @@ int32_t slot_reason(int slot)
 	if (slot == REASON_MAX_KVM + 2)
 		return REASON_EAGAIN;
 	return INT32_MAX;
+}
+
+/* A name as the log spells it (IO, INTR, ...) or a number. */
+int reason_parse(const char *name, int32_t *reason)
+{
+	char *end;
+	long n;
+
+	for (int32_t r = REASON_EAGAIN; r <= REASON_MAX_KVM; r++) {
+		const char *known = reason_name(r);
+
+		if (known && !strcasecmp(known, name)) {
+			*reason = r;
+			return 0;
+		}
+	}
+	n = strtol(name, &end, 0);
+	if (!*name || *end || n < 0 || n > REASON_MAX_KVM)
+		return EINVAL;
+	*reason = n;
+	return 0;
+}
+
+int level_parse(const char *name, enum level *level)
+{
+	for (int i = 0; i < LEVELS; i++)
+		if (!strcasecmp(level_names[i], name)) {
+			*level = i;
+			return 0;
+		}
+	return EINVAL;
+}
+
+int record_filter_add(struct record_filter *f, const char *key,
+		      const char *value, const char **why)
+{
+	int32_t reason;
+	enum level level;
+	int slot;
+
+	if (!strcmp(key, "reason")) {
+		if (reason_parse(value, &reason)) {
+			*why = "unknown exit reason (IO, MMIO, HLT, INTR, ... "
+			       "as the log spells them, or a number)";
+			return EINVAL;
+		}
+		slot = reason_slot(reason);
+		f->reasons[slot / 64] |= 1ull << (slot % 64);
+		return 0;
+	}
+	if (!strcmp(key, "level")) {
+		if (level_parse(value, &level)) {
+			*why = "unknown level (expected L1, L2 or ?)";
+			return EINVAL;
+		}
+		f->levels |= 1u << level;
+		return 0;
+	}
+	*why = "expected reason=NAME or level=L1|L2|? (comma-separated)";
+	return EINVAL;
+}
+
+/* "reason=IO,reason=MMIO,level=L2": alike keys add up, unlike ones all
+ * have to match. */
+int record_filter_parse(const char *s, struct record_filter *f,
+			const char **why)
+{
+	char item[64];
+
+	if (!*s) {
+		*why = "empty value";
+		return EINVAL;
+	}
+	while (*s) {
+		size_t len = strcspn(s, ",");
+		char *eq;
+
+		if (len == 0 || len >= sizeof(item)) {
+			*why = "expected reason=NAME or level=L1|L2|?";
+			return EINVAL;
+		}
+		memcpy(item, s, len);
+		item[len] = '\0';
+		eq = strchr(item, '=');
+		if (!eq) {
+			*why = "expected KEY=VALUE (reason=NAME, level=L1|L2|?)";
+			return EINVAL;
+		}
+		*eq = '\0';
+		if (record_filter_add(f, item, eq + 1, why))
+			return EINVAL;
+		s += len;
+		if (*s == ',' && !*++s) {
+			*why = "trailing comma";
+			return EINVAL;
+		}
+	}
+	return 0;
 }

@@ -30,6 +30,9 @@ struct exit_record {
 	uint64_t t_ns;
 	uint64_t rip;
 	uint64_t cr4;
+	uint64_t run_ns;		/* inside this KVM_RUN */
+	uint64_t vmm_ns;		/* in vmm from the previous return to
+					 * this entry (has_vmm_ns) */
 	uint32_t vcpu;
 	int32_t reason;
 	uint32_t kicks;			/* signals consumed since last record */
@@ -38,7 +41,7 @@ struct exit_record {
 	int8_t run_pending;		/* -1 unknown, 0, 1 */
 	uint8_t synced;			/* SYNC_* sets KVM filled */
 	uint8_t dirty;			/* SYNC_* sets written for this entry */
-	bool has_rip, has_cr4;
+	bool has_rip, has_cr4, has_vmm_ns;
 	bool hazard;			/* sregs written while in L2 state */
 	bool disagree;			/* --l2-detect=all methods disagree */
 	uint8_t by_method[3];		/* --l2-detect=all: flag, stats, nstate */
@@ -63,6 +66,13 @@ struct exit_record {
 	} u;
 };
 
+/* Which records to keep: --log-filter, and vmm report's filters.  An empty
+ * set matches everything. */
+struct record_filter {
+	uint64_t reasons[2];		/* bits of reason_slot() */
+	unsigned levels;		/* bits of enum level */
+};
+
 /* As the log spells them: "L1", "L2", "?"; "flag", "stats", ... */
 extern const char *const level_names[LEVELS];
 extern const char *const level_src_names[];
@@ -70,5 +80,22 @@ extern const char *const level_src_names[];
 const char *reason_name(int32_t reason);	/* NULL for unknown ones */
 int reason_slot(int32_t reason);
 int32_t slot_reason(int slot);
+int reason_parse(const char *name, int32_t *reason);
+int level_parse(const char *name, enum level *level);
+int record_filter_add(struct record_filter *f, const char *key,
+		      const char *value, const char **why);
+int record_filter_parse(const char *s, struct record_filter *f,
+			const char **why);
+
+static inline bool record_filter_match(const struct record_filter *f,
+				       const struct exit_record *r)
+{
+	int slot = reason_slot(r->reason);
+
+	if ((f->reasons[0] | f->reasons[1]) &&
+	    !(f->reasons[slot / 64] & (1ull << (slot % 64))))
+		return false;
+	return !f->levels || (f->levels & (1u << r->level));
+}
 
 #endif

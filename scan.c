@@ -111,7 +111,7 @@ static struct scan_dev *new_dev(struct scan *s)
 	}
 	memset(&s->dev[s->ndev], 0, sizeof(s->dev[0]));
 	s->dev[s->ndev].exp = s->last;
-	s->dev[s->ndev].seq = s->seq_now;
+	s->dev[s->ndev].seq = UINT64_MAX;	/* numbered by scan_step() */
 	return &s->dev[s->ndev++];
 }
 
@@ -153,11 +153,18 @@ static void lost(struct scan *s, const char *why)
 	s->phase = PH_DONE;
 }
 
+/* Reports made during this exit get its record's seq. */
+static void number_reports(struct scan *s, uint64_t seq)
+{
+	for (size_t i = s->ndev; i-- > 0 && s->dev[i].seq == UINT64_MAX;)
+		s->dev[i].seq = seq;
+}
+
 void scan_crashed(struct scan *s, uint64_t seq)
 {
-	s->seq_now = seq;
 	if (s->phase != PH_DONE)
 		lost(s, "the guest crashed");
+	number_reports(s, seq);
 }
 
 static void mark(struct scan *s, enum scan_phase phase, uint64_t t)
@@ -258,6 +265,7 @@ uint8_t scan_step(struct scan *s, const struct exit_record *rec, bool *stop)
 	case PH_DONE:
 		break;
 	}
+	number_reports(s, rec->seq);
 	*stop = s->phase == PH_DONE;
 	return dirty;
 }

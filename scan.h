@@ -73,7 +73,6 @@ struct scan {
 	uint64_t hb_check, hb_hyp;	/* heartbeats of the checker, of L1 */
 	uint64_t mark_check, mark_hyp, mark_t;
 	unsigned passed_over;	/* L2 exits of the wrong kind, while arming */
-	uint64_t seq_now;	/* the exit being handled */
 	int announce;		/* experiment to name in the next record */
 	struct scan_dev *dev;
 	size_t ndev, devcap;
@@ -88,7 +87,8 @@ void scan_free(struct scan *s);
 void scan_message(struct scan *s, uint32_t value);
 void scan_guest_line(struct scan *s, const char *line, size_t len);
 
-/* Once per exit, after dispatch: arm, write back, open and close windows.
+/* Once per exit, after dispatch and the log (which numbers the record):
+ * arm, write back, open and close windows.
  * Returns the SYNC_* sets to mark dirty for the next entry; *stop is set
  * when the scan is over. */
 uint8_t scan_step(struct scan *s, const struct exit_record *rec, bool *stop);

@@ -318,7 +318,7 @@ int summary_log(const struct run_info *ri)
 
 	if (!ri->vm->logging)
 		return 0;
-	if (ri->vm->log.format == LOG_JSONL) {
+	if (ri->vm->log.format != LOG_TEXT) {	/* a binary log keeps JSON */
 		len = json_summary(buf, sizeof(buf), ri);
 	} else {
 		struct totals t;

@@ -80,7 +80,8 @@ int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index)
 	if ((r = set_cpuid(v)) || (r = nested_vcpu_msrs(vm, v->fd)) ||
 	    (r = set_boot_state(v)) || (r = platform_vcpu(vm, v->fd, index)))
 		return r;
-	if (vm->logging && logbuf_init(&v->logbuf))
+	if (vm->logging && vm->log.format != LOG_BIN &&
+	    logbuf_init(&v->logbuf))
 		return report_errno(EXIT_HOST, "log buffer");
 	/* The kernel never writes interrupt_bitmap; a stale bit would be
 	 * injected when sregs are written back.  mmap zeroed it. */
@@ -158,6 +159,8 @@ static void read_registers(struct vcpu *v, struct exit_record *rec)
 	rec->cr4 = v->sregs.cr4;
 }
 
+/* seq is not given here but by the log as it stores the record, so that a
+ * kill leaves no numbered record unwritten (log_record). */
 static void fill_record(struct vcpu *v, struct exit_record *rec, int err,
 			uint64_t t, uint8_t dirty)
 {
@@ -165,8 +168,6 @@ static void fill_record(struct vcpu *v, struct exit_record *rec, int err,
 	const struct kvm_run *run = v->run;
 
 	memset(rec, 0, sizeof(*rec));
-	rec->seq = atomic_fetch_add_explicit(&vm->seq, 1,
-					     memory_order_relaxed);
 	rec->t_ns = t - vm->t0_ns;
 	rec->vcpu = v->index;
 	rec->reason = err == EINTR ? REASON_INTR :
@@ -331,13 +332,18 @@ static void account(struct vcpu *v, const struct exit_record *rec)
 		verdict_set(&v->vm->verdict, EXIT_OK);
 }
 
-static void log_record(struct vcpu *v, const struct exit_record *rec)
+/* Number the record (the log does it as it stores one) and log it. */
+static void log_record(struct vcpu *v, struct exit_record *rec)
 {
+	struct vm *vm = v->vm;
 	int err;
 
-	if (!v->vm->logging)
+	if (!vm->logging || !record_filter_match(&vm->cfg->log_filter, rec)) {
+		rec->seq = atomic_fetch_add_explicit(&vm->seq, 1,
+						     memory_order_relaxed);
 		return;
-	err = exitlog_append(&v->vm->log, &v->logbuf, rec);
+	}
+	err = exitlog_append(&vm->log, &v->logbuf, rec);
 	v->stats.records++;
 	if (err)
 		verdict_set(&v->vm->verdict,
@@ -394,11 +400,13 @@ static void vcpu_loop(struct vcpu *v)
 			      .vcpu = v->index };
 	bool late_probe, finished = false, have_state = false;
 	struct exit_record rec;
+	uint64_t t_last = 0;		/* the previous return */
 
 	while (!finished && !verdict_stopping(&vm->verdict)) {
 		uint8_t dirty = prepare_entry(v, have_state);
 		bool hazard = (dirty & SYNC_SREGS) &&
 			      v->last_level == LEVEL_L2;
+		uint64_t t_entry = now_ns();
 		int ret = ioctl(v->fd, KVM_RUN, 0);
 		int err = ret < 0 ? errno : 0;
 		uint64_t t = now_ns();
@@ -411,10 +419,12 @@ static void vcpu_loop(struct vcpu *v)
 		have_state = true;
 		fill_record(v, &rec, err, t, dirty);
 		rec.hazard = hazard;
-		if (v->scan) {
+		rec.run_ns = t - t_entry;
+		rec.has_vmm_ns = t_last != 0;
+		rec.vmm_ns = t_last ? t_entry - t_last : 0;
+		t_last = t;
+		if (v->scan)
 			scan_announce(v->scan, &rec);
-			v->scan->seq_now = rec.seq;
-		}
 		late_probe = (vm->nested.methods & DETECT_NSTATE) &&
 			     (rec.reason == KVM_EXIT_IO ||
 			      rec.reason == KVM_EXIT_MMIO);
@@ -429,10 +439,10 @@ static void vcpu_loop(struct vcpu *v)
 				    &rec);
 		}
 		v->last_level = rec.level;
+		log_record(v, &rec);	/* gives rec.seq */
 		if (v->scan)
 			scan_after(v, &rec, finished);
 		account(v, &rec);
-		log_record(v, &rec);
 	}
 }
 
@@ -445,7 +455,9 @@ static void *vcpu_main(void *arg)
 	else
 		vcpu_loop(v);
 	io_output_error(&v->vm->verdict, console_flush(&v->con));
-	if (v->vm->logging) {
+	/* A text log's last records are merged by the main thread once every
+	 * vCPU has stopped (vmm.c); a binary log's are stored already. */
+	if (v->vm->logging && v->vm->log.format == LOG_BIN) {
 		int err = exitlog_flush(&v->vm->log, &v->logbuf);
 
 		if (err)

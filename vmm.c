@@ -9,6 +9,7 @@
 #include "boot.h"
 #include "config.h"
 #include "kick.h"
+#include "logreport.h"
 #include "options.h"
 #include "platform.h"
 #include "report.h"
@@ -75,6 +76,8 @@ static int setup_signals(const struct config *cfg, int *sigfd)
 static int open_log(struct vm *vm)
 {
 	const struct config *cfg = vm->cfg;
+	struct binlog_meta meta = { VMM_VERSION, cfg->argc, cfg->argv,
+				    cfg->vcpus };
 	int err;
 
 	if (!cfg->log_path)
@@ -85,6 +88,17 @@ static int open_log(struct vm *vm)
 		return EXIT_HOST;
 	}
 	vm->logging = true;
+	err = exitlog_setup(&vm->log, &vm->seq, &meta);
+	if (err == EINVAL) {
+		report("--log=%s: the binary log needs a regular file (it is "
+		       "mapped); use --log-format=jsonl for a pipe or device",
+		       cfg->log_path);
+		return EXIT_USAGE;
+	}
+	if (err) {
+		report("--log=%s: %s", cfg->log_path, strerror(err));
+		return EXIT_HOST;
+	}
 	return 0;
 }
 
@@ -163,6 +177,36 @@ static bool show_status(const struct config *cfg)
 	return cfg->verbosity >= 0 && isatty(STDERR_FILENO);
 }
 
+/* Format what the vCPUs logged since the last time, merged by seq, so that a
+ * text log is at most LOG_FLUSH_NS behind even while a guest makes no exits;
+ * for a binary log, fault in the pages the vCPUs will store into next. */
+static void flush_logs(struct vm *vm, const struct run_info *ri)
+{
+	static struct logbuf *bufs[BOOT_MAX_VCPUS];
+	static char *text;
+	int err = 0;
+
+	if (vm->log.format == LOG_BIN) {
+		if (exitlog_prepare(&vm->log))
+			verdict_set(&vm->verdict, EXIT_HOST);
+		return;
+	}
+	if (!text)
+		text = malloc(LOGTEXT_SIZE);
+	for (unsigned i = 0; i < ri->n; i++)
+		bufs[i] = &ri->vcpus[i].logbuf;
+	if (text) {
+		err = exitlog_flush_all(&vm->log, bufs, ri->n, text);
+	} else {
+		/* No room to merge: each vCPU's records in a block. */
+		for (unsigned i = 0; i < ri->n && !err; i++)
+			err = exitlog_flush(&vm->log, bufs[i]);
+	}
+	if (err)
+		verdict_set(&vm->verdict, err == EPIPE ? EXIT_SIGPIPE :
+			    EXIT_HOST);
+}
+
 /* Sleep until a verdict, a signal or a deadline. */
 static void wait_for_verdict(struct vm *vm, int sigfd, struct run_info *ri)
 {
@@ -171,6 +215,10 @@ static void wait_for_verdict(struct vm *vm, int sigfd, struct run_info *ri)
 				 { vm->verdict.wake_fd, POLLIN, 0 } };
 	bool status_line = show_status(cfg);
 	uint64_t next_status = vm->t0_ns + STATUS_REFRESH_NS;
+	bool log_timer = vm->logging;
+	/* A binary log's pages are prepared at once, alongside the vCPUs. */
+	uint64_t next_flush = vm->t0_ns + (vm->log.format == LOG_BIN ? 0 :
+					   LOG_FLUSH_NS);
 
 	while (!verdict_stopping(&vm->verdict)) {
 		uint64_t now = now_ns(), wake = UINT64_MAX;
@@ -198,6 +246,12 @@ static void wait_for_verdict(struct vm *vm, int sigfd, struct run_info *ri)
 			wake = add_sat(vm->t0_ns, cfg->duration_ns);
 		if (status_line && next_status < wake)
 			wake = next_status;
+		if (log_timer && now >= next_flush) {
+			flush_logs(vm, ri);
+			next_flush = now + LOG_FLUSH_NS;
+		}
+		if (log_timer && next_flush < wake)
+			wake = next_flush;
 		poll(fds, 2, poll_ms(now, wake));
 		drain_wake(vm->verdict.wake_fd);
 		take_signal(sigfd, &vm->verdict);
@@ -249,6 +303,8 @@ static int run(struct vm *vm, struct vcpu *vcpus, struct kick_vcpu **kv,
 	if (cfg->verbosity > 0)
 		summary_setup(vm, &kicker);
 	vm->t0_ns = now_ns();
+	if (vm->logging)
+		exitlog_start(&vm->log, vm->t0_ns);
 	for (; started < cfg->vcpus && !r; started++)
 		r = vcpu_start(&vcpus[started]);
 	if (r) {
@@ -259,6 +315,8 @@ static int run(struct vm *vm, struct vcpu *vcpus, struct kick_vcpu **kv,
 	}
 	wait_for_verdict(vm, sigfd, &ri);
 	stop_vcpus(vm, &kicker, vcpus, started, sigfd);
+	if (vm->logging)
+		flush_logs(vm, &ri);	/* the last records, in seq order */
 	ri.elapsed_ns = now_ns() - vm->t0_ns;
 	ri.status = verdict_status(&vm->verdict);
 	summary_kick_warning(&ri);
@@ -356,10 +414,14 @@ int main(int argc, char **argv)
 	struct kick_vcpu **kv;
 	int sigfd = -1, r;
 
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return report_main(argc - 1, argv + 1);
 	reserve_std_fds();
 	r = options_parse(argc, argv, &cfg, 0);
 	if (r)
 		return r;
+	cfg.argc = argc;	/* for the binary log's header */
+	cfg.argv = argv;
 	vcpus = calloc(cfg.vcpus, sizeof(*vcpus));
 	kv = calloc(cfg.vcpus, sizeof(*kv));
 	if (!vcpus || !kv)

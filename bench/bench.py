@@ -61,10 +61,11 @@ def qemu(kernel, append, vcpus):
     return QEMU_BASE + ["-M", "microvm", "-smp", str(vcpus), "-kernel", kernel, "-append", append]
 
 
-JL, TL = f"{TMP}/log.jsonl", f"{TMP}/log.txt"
+JL, TL, BL = f"{TMP}/log.jsonl", f"{TMP}/log.txt", f"{TMP}/log.vmmlog"
 CASES = [  # name, label, argv builder
     ("floor", "floor (bench/floor)", floor),
     ("vmm", "vmm, log off", vmm()),
+    ("vmm-bin", "vmm --log binary file (.vmmlog)", vmm(f"--log={BL}")),
     ("vmm-jsonl", "vmm --log JSONL file", vmm(f"--log={JL}", "--log-format=jsonl")),
     ("vmm-text", "vmm --log text file", vmm(f"--log={TL}", "--log-format=text")),
     ("vmm-sync-none", "vmm --sync-regs=none", vmm("--sync-regs=none")),
@@ -111,7 +112,7 @@ def measure(names, kernel, kind, vcpus):
         for name, (full, zero, ok) in cmds.items():
             rn[name].append(run(full, ok))
             r0[name].append(run(zero, ok))
-            for f in (JL, TL):
+            for f in (JL, TL, BL):
                 if os.path.exists(f):
                     os.unlink(f)
     exits, out = N * vcpus, {}
@@ -155,7 +156,7 @@ for kind, vcpus in KINDS:
 
 # ---- 2. QEMU comparison: the same multiboot ELF32 file for every VMM --------------------------
 for kind in ("pio", "mmio", "hlt"):
-    names = [n for n in ("floor", "vmm", "vmm-jsonl", "qemu") if not NA[n]]
+    names = [n for n in ("floor", "vmm", "vmm-bin", "vmm-jsonl", "qemu") if not NA[n]]
     if kind == "hlt" and "qemu" in names:
         names.remove("qemu")
     progress(f"bench: exits32.elf {kind}: {' '.join(names)}")
@@ -255,30 +256,34 @@ def target(desc, value, limit, ok):
 
 
 rt = RESULTS["rates"]
+# Issue 14's targets: ratios to the floor measured in the same run.
 for kind in ("pio", "mmio", "hlt"):
     fl = med(rt, kind, "floor")
-    for name, lim in (("vmm-jsonl", 0.95), ("vmm", 0.98)):
+    for name, lim in (("vmm-bin", 0.98), ("vmm", 0.98), ("vmm-jsonl", 0.95)):
         v = med(rt, kind, name)
         target(f"{kind}: {LABEL[name]} rate / floor", v / fl if v and fl else None, lim,
                lambda a, b: a >= b)
 for kind in ("pio", "mmio", "hlt"):
-    target(f"{kind}: vmm JSONL user CPU ns/exit", med(rt, kind, "vmm-jsonl", "user"), 300,
-           lambda a, b: a <= b)
-    v, fl = med(rt, kind, "vmm", "user"), med(rt, kind, "floor", "user")
-    target(f"{kind}: vmm log off user CPU / floor's", v / fl if v is not None and fl else None, 2,
-           lambda a, b: a <= b)
+    fl = med(rt, kind, "floor", "user")
+    for name, what, lim in (("vmm-bin", "binary log", 1.25), ("vmm-jsonl", "JSONL", 1.6),
+                            ("vmm", "log off", 1.2)):
+        v = med(rt, kind, name, "user")
+        target(f"{kind}: vmm {what} user CPU / floor's", v / fl if v is not None and fl else None,
+               lim, lambda a, b: a <= b)
 qb = RESULTS["qemu_block"]
 for kind in ("pio", "mmio"):
-    v, q = med(qb, kind, "vmm-jsonl", "user"), med(qb, kind, "qemu", "user")
-    target(f"{kind} (exits32): vmm JSONL user CPU / QEMU's", v / q if v is not None and q else None, 0.5,
-           lambda a, b: a <= b)
+    v, q = med(qb, kind, "vmm-bin", "user"), med(qb, kind, "qemu", "user")
+    target(f"{kind} (exits32): vmm binary log user CPU / QEMU's", v / q if v is not None and q else None,
+           0.5, lambda a, b: a <= b)
 v, q = med(qb, "pio", "vmm"), med(qb, "pio", "qemu")
 target("pio (exits32): vmm rate / QEMU rate", v / q if v and q else None, 1.0, lambda a, b: a >= b)
 su = RESULTS["startup"]
 vh = su.get("vmm hello64.elf", {}).get("wall_s", {}).get("median")
-qs = [s["wall_s"]["median"] for k, s in su.items() if k.startswith("QEMU")]
-target("start-up: smallest QEMU route / vmm hello64", min(qs) / vh if qs and vh else None, 20,
-       lambda a, b: a >= b)
+fh = su.get("floor hello64.elf", {}).get("wall_s", {}).get("median")
+# Start-up is judged against the bare KVM program loading the same kernel; QEMU's boot time is
+# QEMU's, so its ratio stays in the table but is no target.
+target("start-up: vmm hello64 / floor hello64", vh / fh if vh and fh else None, 1.05,
+       lambda a, b: a <= b)
 k10 = RESULTS["kicks"].get("10 kHz")
 target("kick p99 at 10 kHz (us)", k10["p99_ns"] / 1000 if k10 else None, 50, lambda a, b: a < b)
 k10x2, k100 = RESULTS["kicks"].get("10 kHz x2"), RESULTS["kicks"].get("100 kHz")
@@ -320,7 +325,8 @@ print(f"vmm benchmark {RESULTS['date']}  n={N} per vCPU, {RESULTS['runs']} runs 
 print("rates and user CPU: n=N runs minus the median of n=0 runs (start-up and boot removed);"
       " 'x floor' = ratio of medians (rate) and of pooled means (user CPU, tick-based: 4 ms)")
 rate_table("Exit rates, exits.elf (ELF64, long mode)", rt, [n for n in LABEL if n != "qemu"])
-rate_table("QEMU comparison, exits32.elf (multiboot ELF32) in every VMM", qb, ["floor", "vmm", "vmm-jsonl", "qemu"])
+rate_table("QEMU comparison, exits32.elf (multiboot ELF32) in every VMM", qb,
+           ["floor", "vmm", "vmm-bin", "vmm-jsonl", "qemu"])
 print("\nStart-up (process start to exit)")
 for k, s in su.items():
     w = s["wall_s"]

@@ -780,10 +780,11 @@ static void write_log(const char *path, enum log_format format)
 		struct exit_record r = nth_record(i);
 
 		assert_int_equal(exitlog_append(&log, &b, &r), 0);
-		assert_true(b.n < LOGBUF_RECORDS);	/* a full one is written */
+		/* a full one is written */
+		assert_true(logbuf_pending(&b) < LOGBUF_RECORDS);
 	}
 	assert_int_equal(exitlog_flush(&log, &b), 0);
-	assert_int_equal(b.n, 0);
+	assert_int_equal(logbuf_pending(&b), 0);
 	logbuf_free(&b);
 	exitlog_close(&log);
 }

@@ -4,15 +4,17 @@
 # (built by the top-level %.o rule) and never opens /dev/kvm.  check-unit
 # runs every test binary and fails if any of them fails.
 
-UNIT_TESTS = parse options loader boot exitlog kick platform
+UNIT_TESTS = parse options loader boot exitlog kick platform binlog
 UNIT_BINS = $(UNIT_TESTS:%=tests/build/test_%)
 UNIT_LDLIBS = -lcmocka -lelf -pthread
 
 tests/build/test_parse: parse.o
-tests/build/test_options: options.o parse.o report.o
+tests/build/test_options: options.o parse.o report.o record.o
 tests/build/test_loader: loader.o multiboot.o memory.o boot.o report.o
 tests/build/test_boot: boot.o memory.o report.o
-tests/build/test_exitlog: exitlog.o record.o report.o
+tests/build/test_exitlog: exitlog.o record.o report.o binlog.o
+tests/build/test_binlog: binlog.o exitlog.o record.o report.o logreport.o \
+			 timeline.o parse.o
 tests/build/test_kick: kick.o report.o
 tests/build/test_platform: fwcfg.o console.o multiboot.o memory.o report.o
 
