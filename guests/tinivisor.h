@@ -77,6 +77,9 @@ static inline u16 read_sel_fs(void) { u16 v; asm volatile("mov %%fs, %0" : "=r"(
 static inline u16 read_sel_gs(void) { u16 v; asm volatile("mov %%gs, %0" : "=r"(v)); return v; }
 static inline u16 read_sel_tr(void) { u16 v; asm volatile("str %0" : "=r"(v)); return v; }
 
+/* The tinivisors' L2 experiment; scan.h brings a checker of its own instead. */
+#ifndef TINIVISOR_NO_L2
+
 /* Shared by L1 and L2 (same memory): set by L1 before the first VM entry. */
 static volatile u64 l2_iterations, l2_print_every, l2_cr4_expected;
 
@@ -112,5 +115,7 @@ static void __attribute__((used, noreturn)) l2_main(void)
 	for (;;)
 		;
 }
+
+#endif /* TINIVISOR_NO_L2 */
 
 #endif
