@@ -20,7 +20,7 @@ FUZZ_DIR = tests/build/fuzz
 FUZZ_BIN = $(FUZZ_DIR)/fuzz_loader
 FUZZ_SRCS = loader.c multiboot.c memory.c boot.c report.c
 FUZZ_OPT_BIN = $(FUZZ_DIR)/fuzz_options
-FUZZ_OPT_SRCS = options.c parse.c
+FUZZ_OPT_SRCS = options.c parse.c record.c
 FUZZ_OPT_FLAGS = -rss_limit_mb=2048 -timeout=10 -max_len=4096 -print_final_stats=1
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror
