@@ -278,6 +278,9 @@ static void scan_options(struct config *cfg)
 		failed = true;
 	}
 	cfg->dirty = DIRTY_NEVER;
+	/* An in-kernel LAPIC, as VMMs have, so that its class runs too. */
+	if (cfg->platform == PLATFORM_DEFAULT)
+		cfg->platform = PLATFORM_PC;
 	if (!cfg->kick_given)
 		cfg->kick_ns = SCAN_KICK_NS;
 	if (!cfg->scan_repeat)

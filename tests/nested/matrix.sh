@@ -149,7 +149,6 @@ expect() { # expect CLASS: the verdict this platform shows (measured 2026-12-01)
 	bochs-vmx-*:sregs|bochs-vmx-*:sregs2|bochs-vmx-*:sync-sregs) echo LEAK ;;	# CR0 and CR4 shadows
 	bochs-vmx-*:nested-state) echo LEAK ;;	# L2 sees L1's DR7, EFER, PAT
 	qemu-svm-*:debugregs) echo LEAK ;;	# L2 sees L1's DR7 (always after run-pending writes)
-	*:lapic) echo N/A ;;	# the scan guests run on the bare platform: no in-kernel LAPIC
 	bochs-vmx-6.1*:xcrs) echo N/A ;;	# Bochs's corei7_skylake_x has no XSAVE
 	*-6.1:cpuid) echo REFUSED ;;	# 6.1 refuses KVM_SET_CPUID2 after KVM_RUN unless identical
 	bochs-vmx-6.1*:tsc-khz) echo SAFE ;;	# skylake_x has TSC scaling; haswell and TCG do not
