@@ -18,7 +18,7 @@
 
 #define BASELINE_CHECKS	8	/* clean passes before the first write */
 #define WINDOW_PASSES	2	/* whole passes after a write */
-#define PREFER_EXITS	64	/* L2 exits passed over for the wanted kind */
+#define PREFER_EXITS	32	/* L2 exits passed over for the wanted kind */
 
 static const char *const state_why[] = {
 	[EXP_PENDING] = "not run: the scan stopped before it",
@@ -199,6 +199,15 @@ static void arm_next(struct scan *s, uint64_t t)
 		s->t_end = t;
 }
 
+/* A kind of L2 signal exit this host hardly gives (Bochs: nearly every
+ * one is RUN_PENDING) is not worth waiting for. */
+static bool rare(const struct scan *s, int pending)
+{
+	uint64_t all = s->seen_pending[0] + s->seen_pending[1];
+
+	return all >= 64 && s->seen_pending[pending] * 20 < all;
+}
+
 static uint8_t arm(struct scan *s, const struct exit_record *rec)
 {
 	struct scan_exp *e = &s->exp[s->next];
@@ -213,9 +222,12 @@ static uint8_t arm(struct scan *s, const struct exit_record *rec)
 	}
 	if (e->level == LEVEL_L2)
 		e->pending = (int8_t)writeback_run_pending(&s->host);
+	if (e->pending >= 0)
+		s->seen_pending[e->pending]++;
 	/* Take the wanted kind of L2 state if it comes soon, else any. */
 	if (e->want_pending >= 0 && e->pending >= 0 &&
-	    e->pending != e->want_pending && s->passed_over++ < PREFER_EXITS)
+	    e->pending != e->want_pending && !rare(s, e->want_pending) &&
+	    s->passed_over++ < PREFER_EXITS)
 		return 0;
 	s->passed_over = 0;
 	e->out = writeback_run(&s->host, &s->cls[e->cls]);

@@ -73,6 +73,7 @@ struct scan {
 	uint64_t hb_check, hb_hyp;	/* heartbeats of the checker, of L1 */
 	uint64_t mark_check, mark_hyp, mark_t;
 	unsigned passed_over;	/* L2 exits of the wrong kind, while arming */
+	uint64_t seen_pending[2];	/* L2 signal exits by RUN_PENDING */
 	int announce;		/* experiment to name in the next record */
 	struct scan_dev *dev;
 	size_t ndev, devcap;
