@@ -40,7 +40,9 @@ guests:
 
 include tests/tests.mk
 
-run: vmm guests
+# Packages first (tests/deps.sh), as check does: a fresh machine has no gelf.h.
+run: deps-host
+	@$(MAKE) --no-print-directory vmm guests
 	./tests/demo.sh
 
 install: vmm
