@@ -16,8 +16,14 @@ MANDIR  ?= $(PREFIX)/share/man
 SRCS = vmm.c vm.c vcpu.c memory.c boot.c loader.c multiboot.c exitlog.c \
        record.c summary.c kick.c nested.c verdict.c report.c parse.c \
        console.c iobus.c ns16550.c debugcon.c testexit.c fwcfg.c \
-       platform.c
+       platform.c version.c
 OBJS = $(SRCS:.c=.o)
+
+# The version --version and every log carry: 0.1, plus `git describe` in a
+# git tree.  .version changes only when it does, so version.o is rebuilt then.
+GIT_DESCRIBE := $(shell git describe --always --dirty 2>/dev/null)
+VMM_VERSION ?= 0.1$(if $(GIT_DESCRIBE),+g$(GIT_DESCRIBE))
+VERSION_DEF = -DVMM_VERSION='"$(VMM_VERSION)"'
 LIB_OBJS = $(filter-out vmm.o,$(OBJS))
 
 all: vmm guests
@@ -27,7 +33,15 @@ vmm: $(OBJS)
 
 # A static vmm for the initramfs of the emulated-nested tests.
 vmm.static: $(SRCS) $(wildcard *.h)
-	$(CC) $(CFLAGS) -static -o $@ $(SRCS) -lelf -lz -pthread
+	$(CC) $(CFLAGS) $(VERSION_DEF) -static -o $@ $(SRCS) -lelf -lz -pthread
+
+version.o: version.c version.h .version
+	$(CC) $(CFLAGS) $(VERSION_DEF) -c -o $@ $<
+
+.version: FORCE
+	@echo '$(VMM_VERSION)' | cmp -s - $@ || echo '$(VMM_VERSION)' >$@
+
+FORCE:
 
 %.o: %.c $(wildcard *.h)
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -36,7 +50,7 @@ guests:
 	$(MAKE) -C guests
 
 .PHONY: all guests check check-host check-unit check-e2e check-nested \
-	run install clean bench bench-quick
+	run install clean bench bench-quick FORCE
 
 include tests/tests.mk
 
@@ -60,6 +74,6 @@ bench-quick: vmm guests bench/floor
 	./bench/bench.sh --quick
 
 clean:
-	rm -f vmm vmm.static *.o
+	rm -f vmm vmm.static *.o .version
 	rm -rf tests/build
 	$(MAKE) -C guests clean

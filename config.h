@@ -66,6 +66,13 @@ struct config {
 	enum kick_method kick_method;
 	bool kick_method_given;
 	int kick_signal;
+
+	/* Output (issue 17). */
+	bool no_status_line;		/* --no-status-line */
+	const char *serial, *debugcon;	/* --serial, --debugcon; NULL = default */
+	int console_fd[2];		/* CONSOLE_SERIAL, CONSOLE_DEBUGCON; -1 off */
+	int argc;			/* for the log's record of the run */
+	char **argv;
 };
 
 #endif

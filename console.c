@@ -8,8 +8,25 @@
 #include "console.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
+
+static atomic_bool status_drawn;
+
+void console_status_drawn(void)
+{
+	atomic_store(&status_drawn, true);
+}
+
+/* "\r" and erase-to-end-of-line on stderr, where the status line is. */
+static void erase_status(void)
+{
+	if (atomic_load_explicit(&status_drawn, memory_order_relaxed) &&
+	    atomic_exchange(&status_drawn, false) &&
+	    write(STDERR_FILENO, "\r\033[K", 4) < 0)
+		return;
+}
 
 void console_init(struct console *c, int fd, bool results)
 {
@@ -49,6 +66,12 @@ int console_flush(struct console *c)
 		results_scan(&c->res, c->line, c->len);
 	if (c->len)
 		c->midline = c->line[c->len - 1] != '\n';
+	if (c->fd < 0) {
+		c->len = 0;
+		return 0;	/* --serial=off, --debugcon=off */
+	}
+	if (c->len)
+		erase_status();
 	while (done < c->len) {
 		ssize_t n = write(c->fd, c->line + done, c->len - done);
 
@@ -62,6 +85,19 @@ int console_flush(struct console *c)
 	}
 	c->len = 0;
 	return 0;
+}
+
+int console_flush_all(struct console c[CONSOLES])
+{
+	int err = 0;
+
+	for (int i = 0; i < CONSOLES; i++) {
+		int e = console_flush(&c[i]);
+
+		if (!err)
+			err = e;
+	}
+	return err;
 }
 
 int console_putc(struct console *c, char ch)

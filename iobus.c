@@ -60,9 +60,9 @@ uint64_t io_value(const uint8_t *data, unsigned size)
 	return v;
 }
 
-void io_guest_output(struct io_ctx *ctx, char ch)
+void io_guest_output(struct io_ctx *ctx, int stream, char ch)
 {
-	int err = console_putc(ctx->con, ch);
+	int err = console_putc(&ctx->con[stream], ch);
 
 	if (err == EPIPE)
 		verdict_set(ctx->verdict, EXIT_SIGPIPE);

@@ -67,7 +67,9 @@ int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index)
 	v->index = index;
 	v->probe.stats_fd = -1;
 	v->last_level = LEVEL_L1;
-	console_init(&v->con, STDOUT_FILENO, vm->cfg->results);
+	for (int i = 0; i < CONSOLES; i++)
+		console_init(&v->con[i], vm->cfg->console_fd[i],
+			     vm->cfg->results);
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, index);
 	if (v->fd < 0)
 		return report_ioctl("KVM_CREATE_VCPU");
@@ -344,7 +346,7 @@ static void log_record(struct vcpu *v, const struct exit_record *rec)
 static void vcpu_loop(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
-	struct io_ctx ctx = { .bus = &vm->bus, .con = &v->con,
+	struct io_ctx ctx = { .bus = &vm->bus, .con = v->con,
 			      .verdict = &vm->verdict, .vcpu = v->index };
 	bool late_probe, finished = false, have_state = false;
 	struct exit_record rec;
@@ -388,11 +390,12 @@ static void *vcpu_main(void *arg)
 {
 	struct vcpu *v = arg;
 
+	v->tid = gettid();
 	if (kick_vcpu_begin(&v->kick))
 		verdict_set(&v->vm->verdict, EXIT_HOST);
 	else
 		vcpu_loop(v);
-	console_flush(&v->con);
+	console_flush_all(v->con);
 	if (v->vm->logging) {
 		int err = exitlog_flush(&v->vm->log, &v->logbuf);
 

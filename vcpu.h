@@ -42,7 +42,7 @@ struct vcpu {
 	bool started;
 	struct kick_vcpu kick;
 	struct level_probe probe;
-	struct console con;
+	struct console con[CONSOLES];	/* COM1, port 0xe9 */
 	struct logbuf logbuf;
 	struct vcpu_live live;
 	struct vcpu_stats stats;
@@ -51,6 +51,7 @@ struct vcpu {
 	struct kvm_regs regs;		/* with --sync-regs=none */
 	struct kvm_sregs sregs;
 	bool crashed;
+	pid_t tid;			/* the thread's id, for trace-cmd */
 };
 
 int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index);

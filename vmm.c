@@ -14,10 +14,12 @@
 #include "report.h"
 #include "summary.h"
 #include "vcpu.h"
+#include "version.h"
 #include "vm.h"
 
 #include <argp.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,11 +28,20 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#define VMM_VERSION "0.1"
 #define STATUS_REFRESH_NS 250000000ull
 
-const char *argp_program_version = "vmm " VMM_VERSION;
+static void print_version(FILE *f, struct argp_state *state)
+{
+	(void)state;
+	version_print(f);
+}
+
+void (*argp_program_version_hook)(FILE *, struct argp_state *) =
+	print_version;
 const char *argp_program_bug_address = "the project's issue tracker";
+
+/* Options whose meaning depends on another one (checked at the end). */
+static const char *log_format_arg, *kick_jitter_arg;
 
 enum {
 	OPT_FORMAT = 256, OPT_MODE, OPT_LOAD_ADDR, OPT_ENTRY, OPT_APPEND,
@@ -38,6 +49,7 @@ enum {
 	OPT_SYNC_REGS, OPT_DIRTY, OPT_L2_DETECT, OPT_NESTED, OPT_KICK,
 	OPT_KICK_JITTER, OPT_SEED, OPT_KICK_METHOD, OPT_KICK_SIGNAL,
 	OPT_PLATFORM, OPT_INITRD, OPT_EXIT_CODES, OPT_RESULTS,
+	OPT_NO_STATUS_LINE, OPT_SERIAL, OPT_DEBUGCON,
 };
 
 static const struct argp_option options[] = {
@@ -101,6 +113,14 @@ static const struct argp_option options[] = {
 	  "Real-time signal number (default SIGRTMIN)", 5 },
 	{ 0, 0, 0, 0, "Output:", 6 },
 	{ "quiet", 'q', 0, 0, "No summary or status line", 6 },
+	{ "no-status-line", OPT_NO_STATUS_LINE, 0, 0,
+	  "No live status line on a terminal; keep the summary", 6 },
+	{ "serial", OPT_SERIAL, "DEST", 0,
+	  "Where COM1's output goes: stdout (default), stderr, off or a "
+	  "FILE (stderr with --log=-)", 6 },
+	{ "debugcon", OPT_DEBUGCON, "DEST", 0,
+	  "Where port 0xe9's output goes: as --serial", 6 },
+	{ 0, 'h', 0, OPTION_HIDDEN, "Same as --help", 6 },
 	{ "verbose", 'v', 0, 0, "Say more about the setup", 6 },
 	{ "results", OPT_RESULTS, "MODE", 0,
 	  "auto (default: count PASS:/FAIL:/SKIP:/SUMMARY: and SOTEST "
@@ -152,9 +172,18 @@ static void parse_memory(struct config *cfg, const char *arg)
 
 	if (parse_size(arg, &cfg->memory, &why))
 		bad_value("memory", arg, why);
-	if (cfg->memory < (2ull << 20))
-		bad_value("memory", arg, "too small (at least 2M: vmm's boot "
-			  "area ends at 640K and kernels load at 1M)");
+	if (cfg->memory < (2ull << 20)) {
+		char why[160];
+		bool digits = arg[strspn(arg, "0123456789")] == '\0';
+
+		/* QEMU's and kvmtool's -m count MiB; vmm's counts bytes. */
+		snprintf(why, sizeof(why), "too small (at least 2M: vmm's boot "
+			 "area ends at 640K and kernels load at 1M)%s%s%s",
+			 digits ? "; a number without a suffix is bytes: did "
+			 "you mean " : "", digits ? arg : "",
+			 digits ? "M?" : "");
+		bad_value("memory", arg, why);
+	}
 	if (cfg->memory % 4096)
 		bad_value("memory", arg, "not a multiple of 4K");
 }
@@ -275,6 +304,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'l': cfg->log_path = arg; break;
 	case OPT_LOG_FORMAT:
+		log_format_arg = arg;
 		cfg->log_format = keyword("log-format", arg, log_formats,
 					  "expected text or jsonl");
 		break;
@@ -293,6 +323,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_KICK: cfg->kick_ns = duration("kick", arg); break;
 	case OPT_KICK_JITTER:
+		kick_jitter_arg = arg;
 		v = number("kick-jitter", arg);
 		if (v > 100)
 			bad_value("kick-jitter", arg, "a percentage from 0 to "
@@ -311,6 +342,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_KICK_SIGNAL: parse_kick_signal(cfg, arg); break;
 	case 'q': cfg->verbosity = -1; break;
+	case OPT_NO_STATUS_LINE: cfg->no_status_line = true; break;
+	case OPT_SERIAL: cfg->serial = arg; break;
+	case OPT_DEBUGCON: cfg->debugcon = arg; break;
+	case 'h': argp_state_help(state, stdout, ARGP_HELP_STD_HELP); break;
 	case 'v': cfg->verbosity++; break;
 	case ARGP_KEY_ARG:
 		report("unexpected argument '%s' (the kernel is given with "
@@ -321,6 +356,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			report("no kernel: use --kernel FILE (see vmm --help)");
 			exit(EXIT_USAGE);
 		}
+		if (log_format_arg && !cfg->log_path)
+			bad_value("log-format", log_format_arg, "there is no "
+				  "log: add --log=FILE (- = stdout)");
+		if (kick_jitter_arg && !cfg->kick_ns)
+			bad_value("kick-jitter", kick_jitter_arg, "there are no "
+				  "kicks: add --kick=INTERVAL");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -341,6 +382,48 @@ static void config_defaults(struct config *cfg)
 	cfg->sync_regs = SYNC_DEFAULT;
 	cfg->kick_signal = SIGRTMIN;
 	cfg->results = true;
+}
+
+/* --serial, --debugcon: stdout, stderr, off or a file (one open per path,
+ * so that both devices can share a file).  With --log=- the JSON stream
+ * owns stdout, so the default goes to stderr. */
+static int console_dest(const char *opt, const char *dest, const char *other,
+			int other_fd, bool log_stdout)
+{
+	int fd;
+
+	if (!dest)
+		return log_stdout ? STDERR_FILENO : STDOUT_FILENO;
+	if (!strcmp(dest, "stdout")) {
+		if (log_stdout)
+			bad_value(opt, dest, "--log=- writes the exit log to "
+				  "stdout; send the console elsewhere");
+		return STDOUT_FILENO;
+	}
+	if (!strcmp(dest, "stderr"))
+		return STDERR_FILENO;
+	if (!strcmp(dest, "off") || !strcmp(dest, "none"))
+		return -1;
+	if (other && !strcmp(dest, other))
+		return other_fd;
+	fd = open(dest, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		report("--%s=%s: %s", opt, dest, strerror(errno));
+		exit(EXIT_USAGE);
+	}
+	return fd;
+}
+
+static int open_consoles(struct config *cfg)
+{
+	bool log_stdout = cfg->log_path && !strcmp(cfg->log_path, "-");
+
+	cfg->console_fd[CONSOLE_SERIAL] =
+		console_dest("serial", cfg->serial, NULL, -1, log_stdout);
+	cfg->console_fd[CONSOLE_DEBUGCON] =
+		console_dest("debugcon", cfg->debugcon, cfg->serial,
+			     cfg->console_fd[CONSOLE_SERIAL], log_stdout);
+	return 0;
 }
 
 /* Block what the main thread handles (and the kick signal, which each vCPU
@@ -430,7 +513,8 @@ static void take_signal(int sigfd, struct verdict *v, bool stopping)
 
 static bool show_status(const struct config *cfg)
 {
-	return cfg->verbosity >= 0 && isatty(STDERR_FILENO);
+	return cfg->verbosity >= 0 && !cfg->no_status_line &&
+	       isatty(STDERR_FILENO);
 }
 
 /* Sleep until a verdict, a signal or a deadline. */
@@ -504,13 +588,16 @@ static int run(struct vm *vm, struct vcpu *vcpus, struct kick_vcpu **kv,
 	const struct config *cfg = vm->cfg;
 	uint64_t seed = cfg->seed_given ? cfg->seed : now_ns() ^ getpid();
 	struct kicker kicker;
-	struct run_info ri = { vm, vcpus, cfg->vcpus, &kicker, 0, 0 };
+	struct run_info ri = { vm, vcpus, cfg->vcpus, &kicker, 0, 0, { 0, 0 } };
 	unsigned started = 0;
 	int r = 0;
 
 	kicker_init(&kicker, cfg, vm->kick_method, seed, kv, cfg->vcpus);
 	if (cfg->verbosity > 0)
 		summary_setup(vm, &kicker);
+	clock_gettime(CLOCK_REALTIME, &ri.start);
+	if ((r = summary_log_header(&ri)))
+		return r == EPIPE ? EXIT_SIGPIPE : EXIT_HOST;
 	vm->t0_ns = now_ns();
 	for (; started < cfg->vcpus && !r; started++)
 		r = vcpu_start(&vcpus[started]);
@@ -546,6 +633,8 @@ int main(int argc, char **argv)
 		"output closed.  See vmm(1).",
 		NULL, NULL, NULL
 	};
+	static char name[] = "vmm";
+	char *argv0 = argv[0];
 	struct config cfg;
 	struct vm vm;
 	struct vcpu *vcpus;
@@ -553,8 +642,16 @@ int main(int argc, char **argv)
 	int sigfd = -1, r;
 
 	config_defaults(&cfg);
+	cfg.argc = argc;
+	cfg.argv = argv;
+	/* getopt's messages say "vmm:", as vmm's do, however it was run. */
+	argv[0] = name;
 	argp_err_exit_status = EXIT_USAGE;
 	argp_parse(&argp, argc, argv, 0, NULL, &cfg);
+	argv[0] = argv0;
+	r = open_consoles(&cfg);
+	if (r)
+		return r;
 	vcpus = calloc(cfg.vcpus, sizeof(*vcpus));
 	kv = calloc(cfg.vcpus, sizeof(*kv));
 	if (!vcpus || !kv)
