@@ -628,7 +628,9 @@ int main(int argc, char **argv)
 		"vmm -- run a test kernel on KVM and log every KVM_RUN exit: "
 		"its reason, L1 or L2 state, and the registers synced.\v"
 		"Exit status: 0 pass, 1 the guest reported failure, 2 usage or "
-		"input error, 3 the host cannot, 4 the guest crashed, 124 "
+		"input error, 3 an ioctl or the host failed, 4 the guest crashed, "
+		"77 skip: the host lacks something (no KVM, no nesting, a "
+		"capability), 124 "
 		"--timeout expired, 129/130/143 SIGHUP/SIGINT/SIGTERM, 141 "
 		"output closed.  See vmm(1).",
 		NULL, NULL, NULL

@@ -110,8 +110,8 @@ tests=(
 "2|MUST=--load-addr=zz|--load-addr=zz|-k $G/hello64.bin --load-addr=zz"
 "2|ARGP=1|an unknown option (argp's message)|-k $K --bogus-option"
 # the device
-"3|MUST=/nonexistent|VMM_KVM_DEVICE=/nonexistent|VMM_KVM_DEVICE=/nonexistent -- -k $K"
-"3|MUST=/nonexistent/kvm|--device=/nonexistent/kvm|-k $K --device=/nonexistent/kvm"
+"77|MUST=/nonexistent|VMM_KVM_DEVICE=/nonexistent (no KVM device: skip)|VMM_KVM_DEVICE=/nonexistent -- -k $K"
+"77|MUST=/nonexistent/kvm|--device=/nonexistent/kvm (no KVM device: skip)|-k $K --device=/nonexistent/kvm"
 "3|MUST=/dev/null|--device=/dev/null (not KVM)|-k $K --device=/dev/null"
 )
 # root reads a mode-000 file anyway: only meaningful for other users
