@@ -20,7 +20,7 @@ BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 SRCS = vmm.c vm.c vcpu.c memory.c boot.c loader.c multiboot.c exitlog.c \
        record.c summary.c kick.c nested.c verdict.c report.c parse.c \
        console.c iobus.c ns16550.c debugcon.c testexit.c fwcfg.c \
-       platform.c version.c
+       platform.c version.c crash.c
 OBJS = $(SRCS:.c=.o)
 
 # The version --version and every log carry: 0.1, plus `git describe` in a

@@ -8,6 +8,7 @@
  */
 #include "vcpu.h"
 #include "boot.h"
+#include "crash.h"
 #include "platform.h"
 #include "report.h"
 #include "vm.h"
@@ -198,47 +199,6 @@ static void fill_record(struct vcpu *v, struct exit_record *rec, int err,
 	}
 }
 
-static const char *crash_name(int32_t reason)
-{
-	switch (reason) {
-	case KVM_EXIT_SHUTDOWN: return "triple fault (KVM_EXIT_SHUTDOWN)";
-	case KVM_EXIT_INTERNAL_ERROR: return "KVM_EXIT_INTERNAL_ERROR";
-	case KVM_EXIT_FAIL_ENTRY: return "invalid guest state "
-					  "(KVM_EXIT_FAIL_ENTRY)";
-	case KVM_EXIT_SYSTEM_EVENT: return "KVM_EXIT_SYSTEM_EVENT";
-	default: return "unhandled exit";
-	}
-}
-
-static void report_crash(struct vcpu *v, const struct exit_record *rec)
-{
-	struct kvm_regs r = { 0 };
-	struct kvm_sregs s = { 0 };
-	const char *name = reason_name(rec->reason);
-	char detail[64] = "";
-
-	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0)
-		r.rip = rec->rip;
-	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
-		s.cr4 = rec->cr4;
-	if (rec->reason == KVM_EXIT_INTERNAL_ERROR)
-		snprintf(detail, sizeof(detail), " suberror %u",
-			 rec->u.suberror);
-	else if (rec->reason == KVM_EXIT_FAIL_ENTRY)
-		snprintf(detail, sizeof(detail), " hardware reason 0x%llx",
-			 (unsigned long long)rec->u.fail_reason);
-	else if (rec->reason == KVM_EXIT_SYSTEM_EVENT)
-		snprintf(detail, sizeof(detail), " type %u",
-			 rec->u.event_type);
-	report("vcpu %u: guest crashed: %s%s (%s %d) at rip 0x%llx rsp 0x%llx "
-	       "rflags 0x%llx cr0 0x%llx cr3 0x%llx cr4 0x%llx efer 0x%llx",
-	       v->index, crash_name(rec->reason), detail, name ? name : "exit",
-	       rec->reason, (unsigned long long)r.rip,
-	       (unsigned long long)r.rsp, (unsigned long long)r.rflags,
-	       (unsigned long long)s.cr0, (unsigned long long)s.cr3,
-	       (unsigned long long)s.cr4, (unsigned long long)s.efer);
-}
-
 static bool interrupts_enabled(struct vcpu *v)
 {
 	if (v->vm->sync_mask & SYNC_REGS)
@@ -286,7 +246,7 @@ static bool dispatch(struct vcpu *v, struct io_ctx *ctx,
 		/* A reset or crash event ends the test like a crash. */
 		__attribute__((fallthrough));
 	default:
-		report_crash(v, rec);
+		crash_report(v, rec);
 		v->crashed = true;
 		verdict_set(&v->vm->verdict, EXIT_CRASH);
 		return true;
@@ -383,6 +343,8 @@ static void vcpu_loop(struct vcpu *v)
 		v->last_level = rec.level;
 		account(v, &rec);
 		log_record(v, &rec);
+		if (atomic_exchange(&v->dump, false))
+			crash_dump(v, "SIGQUIT");
 	}
 }
 
@@ -404,6 +366,7 @@ static void *vcpu_main(void *arg)
 				    EXIT_SIGPIPE : EXIT_HOST);
 	}
 	kick_vcpu_end(&v->kick);
+	atomic_store(&v->exited, true);
 	verdict_thread_exit(&v->vm->verdict);
 	return NULL;
 }

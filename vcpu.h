@@ -52,6 +52,8 @@ struct vcpu {
 	struct kvm_sregs sregs;
 	bool crashed;
 	pid_t tid;			/* the thread's id, for trace-cmd */
+	atomic_bool dump;		/* SIGQUIT: dump registers, go on */
+	atomic_bool exited;		/* the thread has returned */
 };
 
 int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index);

@@ -8,6 +8,7 @@
  */
 #include "boot.h"
 #include "config.h"
+#include "crash.h"
 #include "kick.h"
 #include "parse.h"
 #include "platform.h"
@@ -437,6 +438,7 @@ static int setup_signals(const struct config *cfg, int *sigfd)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);	/* dumps every vCPU; the run goes on */
 	*sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	sigaddset(&set, cfg->kick_signal);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
@@ -497,18 +499,43 @@ static void drain_wake(int fd)
 		return;	/* EAGAIN: nothing to drain */
 }
 
-/* Read one pending signal; a second SIGINT ends vmm at once. */
-static void take_signal(int sigfd, struct verdict *v, bool stopping)
+/* SIGQUIT: each running vCPU dumps itself after its next exit (a kick
+ * makes that exit); one that has stopped is read from here. */
+static void dump_vcpus(const struct run_info *ri)
+{
+	for (unsigned i = 0; i < ri->n; i++) {
+		struct vcpu *v = &ri->vcpus[i];
+
+		if (!v->started)
+			continue;
+		if (atomic_load(&v->exited)) {
+			crash_dump(v, "SIGQUIT (stopped)");
+			continue;
+		}
+		atomic_store(&v->dump, true);
+		kick_send(&v->kick, false);
+	}
+}
+
+/* Read the pending signals; a second SIGINT ends vmm at once.  Returns
+ * true if one was SIGQUIT. */
+static bool take_signal(int sigfd, struct verdict *v, bool stopping)
 {
 	struct signalfd_siginfo si;
+	bool quit = false;
 
 	while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGQUIT) {
+			quit = true;
+			continue;
+		}
 		if (stopping && si.ssi_signo == SIGINT) {
 			report("second SIGINT: exiting now");
 			_exit(EXIT_SIGINT);
 		}
 		verdict_set(v, signal_status(si.ssi_signo));
 	}
+	return quit;
 }
 
 static bool show_status(const struct config *cfg)
@@ -554,7 +581,8 @@ static void wait_for_verdict(struct vm *vm, int sigfd, struct run_info *ri)
 		poll(fds, 2, wake == UINT64_MAX ? -1 :
 		     (int)((wake > now ? wake - now : 0) / 1000000 + 1));
 		drain_wake(vm->verdict.wake_fd);
-		take_signal(sigfd, &vm->verdict, false);
+		if (take_signal(sigfd, &vm->verdict, false))
+			dump_vcpus(ri);
 	}
 	if (status_line) {
 		ri->elapsed_ns = now_ns() - vm->t0_ns;
