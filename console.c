@@ -3,29 +3,62 @@
  *
  * write(2) blocks when a pipe reader is slow: that is the back-pressure that
  * keeps a flooding guest from growing vmm's memory.  EPIPE is returned to the
- * caller, which ends the run (SIGPIPE itself is ignored).
+ * caller, which ends the run (SIGPIPE itself is ignored).  While the live
+ * status line is on a terminal, one lock orders its drawing and the guest's
+ * lines, so that each line first erases a drawn status line and the two
+ * never end up glued together.
  */
 #include "console.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
-static atomic_bool status_drawn;
+static pthread_mutex_t status_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_bool status_on;	/* a status line has been drawn once */
+static bool status_drawn;	/* and is on screen now; under status_lock */
 
-void console_status_drawn(void)
+static int write_all(int fd, const char *p, size_t len)
 {
-	atomic_store(&status_drawn, true);
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(fd, p + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		done += n;
+	}
+	return 0;
 }
 
-/* "\r" and erase-to-end-of-line on stderr, where the status line is. */
-static void erase_status(void)
+void console_status_write(const char *line, size_t len, bool final)
 {
-	if (atomic_load_explicit(&status_drawn, memory_order_relaxed) &&
-	    atomic_exchange(&status_drawn, false) &&
-	    write(STDERR_FILENO, "\r\033[K", 4) < 0)
-		return;
+	pthread_mutex_lock(&status_lock);
+	atomic_store(&status_on, true);
+	if (write_all(STDERR_FILENO, line, len) == 0)
+		status_drawn = !final;
+	pthread_mutex_unlock(&status_lock);
+}
+
+/* Write one line, after "\r" and erase-to-end-of-line on stderr if the
+ * status line is drawn there. */
+static int write_line(int fd, const char *p, size_t len)
+{
+	int err;
+
+	if (!atomic_load_explicit(&status_on, memory_order_relaxed))
+		return write_all(fd, p, len);
+	pthread_mutex_lock(&status_lock);
+	if (status_drawn && write_all(STDERR_FILENO, "\r\033[K", 4) == 0)
+		status_drawn = false;
+	err = write_all(fd, p, len);
+	pthread_mutex_unlock(&status_lock);
+	return err;
 }
 
 void console_init(struct console *c, int fd, bool results)
@@ -60,7 +93,7 @@ void results_scan(struct results *r, const char *line, size_t len)
 
 int console_flush(struct console *c)
 {
-	size_t done = 0;
+	int err;
 
 	if (c->len && c->results_on && !c->midline)
 		results_scan(&c->res, c->line, c->len);
@@ -70,21 +103,9 @@ int console_flush(struct console *c)
 		c->len = 0;
 		return 0;	/* --serial=off, --debugcon=off */
 	}
-	if (c->len)
-		erase_status();
-	while (done < c->len) {
-		ssize_t n = write(c->fd, c->line + done, c->len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			c->len = 0;
-			return errno;
-		}
-		done += n;
-	}
+	err = c->len ? write_line(c->fd, c->line, c->len) : 0;
 	c->len = 0;
-	return 0;
+	return err;
 }
 
 int console_flush_all(struct console c[CONSOLES])

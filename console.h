@@ -39,8 +39,9 @@ int console_flush(struct console *c);
 int console_flush_all(struct console c[CONSOLES]);
 void results_scan(struct results *r, const char *line, size_t len);
 
-/* The live status line (summary.c) says it is on the terminal; the next
- * guest line erases it first, so the two never share a line. */
-void console_status_drawn(void);
+/* The live status line (summary.c) is drawn through here; the next guest
+ * line erases it first, so the two never share a line.  final: it ends
+ * with a newline and stays. */
+void console_status_write(const char *line, size_t len, bool final);
 
 #endif

@@ -367,10 +367,9 @@ void summary_status_line(const struct run_info *ri, bool final)
 		     per_second(kicks, ri->elapsed_ns),
 		     runs ? 100.0 * l2 / runs : 0.0,
 		     (unsigned long long)hazards, final ? "\n" : "");
-	if (!final)
-		console_status_drawn();
-	if (n > 0 && write(STDERR_FILENO, line, n) < 0)
-		return;
+	if (n > 0)
+		console_status_write(line, n < (int)sizeof(line) ? (size_t)n :
+				     sizeof(line) - 1, final);
 }
 
 /* The text log's first line: what made it (the JSONL log says the same in
