@@ -46,12 +46,12 @@ void console_status_write(const char *line, size_t len, bool final)
 }
 
 /* Write one line, after "\r" and erase-to-end-of-line on stderr if the
- * status line is drawn there. */
-static int write_line(int fd, const char *p, size_t len)
+ * status line is drawn there and the line goes to a terminal too. */
+static int write_line(const struct console *c, const char *p, size_t len)
 {
-	int err;
+	int fd = c->fd, err;
 
-	if (!atomic_load_explicit(&status_on, memory_order_relaxed))
+	if (!c->tty || !atomic_load_explicit(&status_on, memory_order_relaxed))
 		return write_all(fd, p, len);
 	pthread_mutex_lock(&status_lock);
 	if (status_drawn && write_all(STDERR_FILENO, "\r\033[K", 4) == 0)
@@ -66,6 +66,7 @@ void console_init(struct console *c, int fd, bool results)
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
 	c->results_on = results;
+	c->tty = fd >= 0 && isatty(fd);
 }
 
 static bool starts(const char *line, size_t len, const char *word)
@@ -103,7 +104,7 @@ int console_flush(struct console *c)
 		c->len = 0;
 		return 0;	/* --serial=off, --debugcon=off */
 	}
-	err = c->len ? write_line(c->fd, c->line, c->len) : 0;
+	err = c->len ? write_line(c, c->line, c->len) : 0;
 	c->len = 0;
 	return err;
 }

@@ -29,6 +29,7 @@ struct console {
 	size_t len;
 	bool results_on;	/* --results=auto */
 	bool midline;		/* line[0] continues an earlier chunk */
+	bool tty;		/* fd is a terminal: erase the status line */
 	struct results res;
 	char line[CONSOLE_LINE];
 };
