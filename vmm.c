@@ -427,6 +427,17 @@ static int open_consoles(struct config *cfg)
 	return 0;
 }
 
+static void close_consoles(struct config *cfg)
+{
+	int *fd = cfg->console_fd;
+
+	if (fd[CONSOLE_SERIAL] > STDERR_FILENO)
+		close(fd[CONSOLE_SERIAL]);
+	if (fd[CONSOLE_DEBUGCON] > STDERR_FILENO &&
+	    fd[CONSOLE_DEBUGCON] != fd[CONSOLE_SERIAL])
+		close(fd[CONSOLE_DEBUGCON]);
+}
+
 /* Block what the main thread handles (and the kick signal, which each vCPU
  * thread unblocks itself once it is ready) before any thread exists. */
 static int setup_signals(const struct config *cfg, int *sigfd)
@@ -702,5 +713,6 @@ int main(int argc, char **argv)
 	free(kv);
 	if (sigfd >= 0)
 		close(sigfd);
+	close_consoles(&cfg);
 	return r;
 }
