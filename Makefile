@@ -3,7 +3,8 @@
 #   make            vmm and the bundled guests
 #   make run        the main demo
 #   make check      every test (host, then emulated nested hardware)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=  (make uninstall undoes it)
+#   make deb        a Debian package in tests/build/deb (tests/deb.sh installs it)
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -12,13 +13,22 @@ LDLIBS  += -lelf -pthread
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+GUESTDIR ?= $(DATADIR)/vmm/guests
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 
 SRCS = vmm.c options.c vm.c vcpu.c memory.c boot.c loader.c multiboot.c exitlog.c \
        record.c summary.c kick.c nested.c verdict.c report.c parse.c \
        console.c iobus.c ns16550.c debugcon.c testexit.c fwcfg.c \
        platform.c scan.c scanport.c writeback.c binlog.c logreport.c \
-       timeline.c
+       timeline.c version.c crash.c
 OBJS = $(SRCS:.c=.o)
+
+# The version --version and every log carry: 0.1, plus `git describe` in a
+# git tree.  .version changes only when it does, so version.o is rebuilt then.
+GIT_DESCRIBE := $(shell git describe --always --dirty 2>/dev/null)
+VMM_VERSION ?= 0.1$(if $(GIT_DESCRIBE),+g$(GIT_DESCRIBE))
+VERSION_DEF = -DVMM_VERSION='"$(VMM_VERSION)"'
 LIB_OBJS = $(filter-out vmm.o,$(OBJS))
 
 all: vmm guests
@@ -28,7 +38,15 @@ vmm: $(OBJS)
 
 # A static vmm for the initramfs of the emulated-nested tests.
 vmm.static: $(SRCS) $(wildcard *.h)
-	$(CC) $(CFLAGS) -static -o $@ $(SRCS) -lelf -lz -pthread
+	$(CC) $(CFLAGS) $(VERSION_DEF) -static -o $@ $(SRCS) -lelf -lz -pthread
+
+version.o: version.c version.h .version
+	$(CC) $(CFLAGS) $(VERSION_DEF) -c -o $@ $<
+
+.version: FORCE
+	@echo '$(VMM_VERSION)' | cmp -s - $@ || echo '$(VMM_VERSION)' >$@
+
+FORCE:
 
 %.o: %.c $(wildcard *.h)
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -37,17 +55,40 @@ guests:
 	$(MAKE) -C guests
 
 .PHONY: all guests check check-host check-unit check-e2e check-nested \
-	run install clean bench bench-quick
+	run install uninstall deb clean bench bench-quick FORCE
 
 include tests/tests.mk
 
-run: vmm guests
+# Packages first (tests/deps.sh), as check does: a fresh machine has no gelf.h.
+run: deps-host
+	@$(MAKE) --no-print-directory vmm guests
 	./tests/demo.sh
 
-install: vmm
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+# The guests are data (test kernels), hence mode 644.
+install: vmm guests
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(GUESTDIR) $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 vmm $(DESTDIR)$(BINDIR)/vmm
 	install -m 644 man/vmm.1 $(DESTDIR)$(MANDIR)/man1/vmm.1
+	install -m 644 guests/build/*.elf guests/build/*.bin guests/README.md \
+		$(DESTDIR)$(GUESTDIR)
+	install -m 644 completion/vmm.bash $(DESTDIR)$(BASHCOMPDIR)/vmm
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/vmm $(DESTDIR)$(MANDIR)/man1/vmm.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/vmm
+	rm -rf $(DESTDIR)$(GUESTDIR)
+	-rmdir $(DESTDIR)$(DATADIR)/vmm 2>/dev/null
+
+# dpkg-buildpackage writes beside the source tree, so it runs in a copy.
+DEB_DIR = tests/build/deb
+deb: deps-deb
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/vmm
+	{ git ls-files -co --exclude-standard 2>/dev/null || find . -path ./tests/build \
+	  -prune -o -type f -print; } | grep -v '^\./tests/build/\|^tests/build/' | \
+	  tar -cf - -T - | tar -xf - -C $(DEB_DIR)/vmm
+	cd $(DEB_DIR)/vmm && VMM_VERSION='$(VMM_VERSION)' dpkg-buildpackage -us -uc -b
+	@ls $(DEB_DIR)/*.deb
 
 bench/floor: bench/floor.c loader.o boot.o memory.o multiboot.o report.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -59,6 +100,6 @@ bench-quick: vmm guests bench/floor
 	./bench/bench.sh --quick
 
 clean:
-	rm -f vmm vmm.static *.o
+	rm -f vmm vmm.static *.o .version
 	rm -rf tests/build
 	$(MAKE) -C guests clean

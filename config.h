@@ -79,6 +79,11 @@ struct config {
 	const char *scan_classes;	/* NULL = every class; "list" */
 	unsigned scan_repeat;		/* writes per class and state */
 	const char *scan_json;		/* NULL = no JSON file */
+
+	/* Output (issue 17). */
+	bool no_status_line;		/* --no-status-line */
+	const char *serial, *debugcon;	/* --serial, --debugcon; NULL = default */
+	int console_fd[2];		/* CONSOLE_SERIAL, CONSOLE_DEBUGCON; -1 off */
 };
 
 #endif

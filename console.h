@@ -4,7 +4,10 @@
  * Each vCPU owns one console buffer, so lines of several vCPUs never mix;
  * a line is written as soon as it ends, and whatever is left is written when
  * the vCPU stops, however it stops.  A written line that starts with a test
- * result (PASS:, FAIL:, SKIP:, SUMMARY:, SOTEST ...) is counted.
+ * result (PASS:, FAIL:, SKIP:, SUMMARY:, SOTEST ...) is counted.  Each
+ * device (COM1, port 0xe9) is its own stream with its own destination
+ * (--serial, --debugcon; fd -1 = off: counted, not written), so a vCPU has
+ * one buffer per device and results are counted per device.
  */
 #ifndef VMM_CONSOLE_H
 #define VMM_CONSOLE_H
@@ -14,6 +17,8 @@
 #include <stdint.h>
 
 #define CONSOLE_LINE	256
+
+enum { CONSOLE_SERIAL, CONSOLE_DEBUGCON, CONSOLES };
 
 struct results {
 	uint64_t pass, fail, skip, summary;
@@ -26,10 +31,11 @@ struct console {
 	int fd;
 	console_line_fn *line_fn;
 	void *line_arg;
+	int error;		/* the first write error; then output is dropped */
 	size_t len;
 	bool results_on;	/* --results=auto */
 	bool midline;		/* line[0] continues an earlier chunk */
-	int error;		/* the first write error; then output is dropped */
+	bool tty;		/* fd is a terminal: erase the status line */
 	struct results res;
 	char line[CONSOLE_LINE];
 };
@@ -37,6 +43,12 @@ struct console {
 void console_init(struct console *c, int fd, bool results);
 int console_putc(struct console *c, char ch);	/* 0, or errno */
 int console_flush(struct console *c);		/* 0, or errno (once) */
+int console_flush_all(struct console c[CONSOLES]);
 void results_scan(struct results *r, const char *line, size_t len);
+
+/* The live status line (summary.c) is drawn through here; the next guest
+ * line erases it first, so the two never share a line.  final: it ends
+ * with a newline and stays. */
+void console_status_write(const char *line, size_t len, bool final);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * debugcon.c - the Bochs/QEMU debug console on port 0xe9.
  *
- * Writes go to the vCPU's console line; reads return 0xe9, which is how
+ * Writes go to the vCPU's debugcon line (--debugcon's stream); reads return 0xe9, which is how
  * guests detect that the port is there.
  */
 #include "iobus.h"
@@ -18,5 +18,5 @@ void debugcon_io(struct io_ctx *ctx, uint16_t port, unsigned size, bool out,
 		return;
 	}
 	for (unsigned i = 0; i < size; i++)
-		io_guest_output(ctx, (char)data[i]);
+		io_guest_output(ctx, CONSOLE_DEBUGCON, (char)data[i]);
 }

@@ -74,13 +74,13 @@ void io_output_error(struct verdict *v, int err)
 		return;
 	}
 	if (!atomic_exchange(&reported, true))
-		report("guest output (stdout): write failed: %s", strerror(err));
+		report("guest output: write failed: %s", strerror(err));
 	verdict_set(v, EXIT_HOST);
 }
 
-void io_guest_output(struct io_ctx *ctx, char ch)
+void io_guest_output(struct io_ctx *ctx, int stream, char ch)
 {
-	io_output_error(ctx->verdict, console_putc(ctx->con, ch));
+	io_output_error(ctx->verdict, console_putc(&ctx->con[stream], ch));
 }
 
 static void unknown_port(struct io_ctx *ctx, uint16_t port, unsigned size,

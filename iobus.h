@@ -50,7 +50,7 @@ struct scan;
 /* What a device sees of the vCPU that made the access. */
 struct io_ctx {
 	struct iobus *bus;
-	struct console *con;
+	struct console *con;		/* [CONSOLES], one per device */
 	struct verdict *verdict;
 	struct scan *scan;	/* vmm scan's vCPU 0, else NULL */
 	unsigned vcpu;
@@ -68,7 +68,7 @@ void iobus_port(struct io_ctx *ctx, uint16_t port, unsigned size, bool out,
 void iobus_mmio(struct io_ctx *ctx, uint64_t addr, unsigned len, bool write,
 		uint8_t *data);
 uint64_t io_value(const uint8_t *data, unsigned size);
-void io_guest_output(struct io_ctx *ctx, char ch);
+void io_guest_output(struct io_ctx *ctx, int stream, char ch);
 void io_output_error(struct verdict *v, int err);
 
 /* The devices (one file each). */

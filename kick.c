@@ -312,6 +312,17 @@ bool kick_stop_vcpu(struct kick_vcpu *v)
 	return true;
 }
 
+/* One kick outside the timers (SIGQUIT's register dump), counted as sent
+ * so that sent and consumed still agree. */
+void kick_once(struct kick_vcpu *v)
+{
+	if (!atomic_load(&v->ready) || !v->kicker)
+		return;
+	atomic_fetch_add(&v->sent, 1);
+	if (pthread_kill(v->thread, v->kicker->sig))
+		atomic_fetch_sub(&v->sent, 1);
+}
+
 /* After every vCPU thread has been joined. */
 void kicker_release(struct kicker *k)
 {

@@ -93,6 +93,7 @@ void kicker_init(struct kicker *k, const struct config *cfg,
 int kicker_start(struct kicker *k);
 void kicker_stop(struct kicker *k);
 bool kick_stop_vcpu(struct kick_vcpu *v);
+void kick_once(struct kick_vcpu *v);
 void kicker_release(struct kicker *k);
 uint64_t kick_requested(const struct kick_vcpu *v, uint64_t end);
 int kick_probe_queue(int sig);

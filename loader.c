@@ -229,6 +229,27 @@ static int load_aout_kludge(struct guest_mem *mem, const uint8_t *image,
 	return 0;
 }
 
+/* Refuse an ELF class and --mode that cannot go together (issue 17): ELF32
+ * code in long mode decodes as garbage, and the entry of an ELF64 kernel
+ * without a multiboot header is 64-bit code, unless --entry says otherwise. */
+static int check_elf_mode(int cls, bool multiboot, const struct load_opts *o,
+			  char *err, size_t errlen)
+{
+	const char *m = o->mode == MODE_REAL ? "real" : "protected";
+
+	if (cls == ELFCLASS32 && o->mode == MODE_LONG)
+		return fail(err, errlen, "an ELF32 kernel is 32-bit code and "
+			    "cannot start in long mode: leave --mode out (it "
+			    "starts in protected mode)");
+	if (cls == ELFCLASS64 && !multiboot && o->entry == LOADER_NO_ADDR &&
+	    (o->mode == MODE_PROTECTED || o->mode == MODE_REAL))
+		return fail(err, errlen, "an ELF64 kernel without a multiboot "
+			    "header enters 64-bit code, which --mode=%s cannot "
+			    "run: leave --mode out, or give --entry of its "
+			    "%s-mode code", m, m);
+	return 0;
+}
+
 static int load_flat(struct guest_mem *mem, const void *image, size_t len,
 		     const struct load_opts *o, struct load_result *r,
 		     char *err, size_t errlen)
@@ -401,7 +422,9 @@ static int load_elf(struct guest_mem *mem, const void *image, size_t len,
 		r->mode = (cls == ELFCLASS32 || r->multiboot) ?
 			  MODE_PROTECTED : MODE_LONG;
 	r->entry = o->entry == LOADER_NO_ADDR ? eh.e_entry : o->entry;
-	rc = check_entry(mem, r->entry, r->mode, err, errlen);
+	rc = check_elf_mode(cls, r->multiboot, o, err, errlen);
+	if (!rc)
+		rc = check_entry(mem, r->entry, r->mode, err, errlen);
 	if (rc)
 		return rc;
 	r->image_start = UINT64_MAX;

@@ -71,7 +71,7 @@ int nested_setup(struct vm *vm)
 		       !n->host_vmx && !n->host_svm ?
 		       "KVM_GET_SUPPORTED_CPUID offers neither VMX nor SVM" :
 		       "");
-		return EXIT_HOST;
+		return EXIT_SKIP;
 	}
 	return 0;
 }
@@ -79,7 +79,7 @@ int nested_setup(struct vm *vm)
 static int detect_fail(const char *method, const char *why)
 {
 	report("--l2-detect=%s: not available on this host: %s", method, why);
-	return EXIT_HOST;
+	return EXIT_SKIP;
 }
 
 /* Turn --l2-detect into the set of methods run on every exit. */
@@ -254,7 +254,7 @@ int probe_open(struct level_probe *p, const struct vm *vm, int vcpu_fd)
 		p->guest_mode_off = stats_find_guest_mode(p->stats_fd);
 		if (p->guest_mode_off < 0) {
 			report("vCPU statistics: no guest_mode entry");
-			return EXIT_HOST;
+			return EXIT_SKIP;
 		}
 	}
 	if (vm->nested.methods & DETECT_NSTATE) {

@@ -1,7 +1,7 @@
 /*
- * ns16550.c - COM1: a 16550 UART with nothing behind it but stdout.
+ * ns16550.c - COM1: a 16550 UART with nothing behind it but --serial's stream.
  *
- * Bytes written to THR go to the vCPU's console line; the line status
+ * Bytes written to THR go to the vCPU's serial console line; the line status
  * register always says "transmitter empty" (0x60) so guests never wait.
  * The other registers keep what is written, enough for drivers to probe.
  */
@@ -56,7 +56,7 @@ void ns16550_io(struct io_ctx *ctx, uint16_t port, unsigned size, bool out,
 	/* The hot path, a THR write, takes no lock: DLAB is read racily, which
 	 * only matters to a guest reprogramming the divisor mid-output. */
 	if (out && reg == RBR_THR && !(u->lcr & LCR_DLAB)) {
-		io_guest_output(ctx, (char)data[0]);
+		io_guest_output(ctx, CONSOLE_SERIAL, (char)data[0]);
 		return;
 	}
 	pthread_mutex_lock(&u->lock);

@@ -25,6 +25,7 @@ enum {
 	OPT_KICK_JITTER, OPT_SEED, OPT_KICK_METHOD, OPT_KICK_SIGNAL,
 	OPT_PLATFORM, OPT_INITRD, OPT_EXIT_CODES, OPT_RESULTS,
 	OPT_CLASSES, OPT_REPEAT, OPT_JSON, OPT_LOG_FILTER,
+	OPT_NO_STATUS_LINE, OPT_SERIAL, OPT_DEBUGCON,
 };
 
 #define SCAN_KICK_NS	200000ull	/* vmm scan's default --kick */
@@ -94,6 +95,14 @@ static const struct argp_option options[] = {
 	  "Real-time signal number (default SIGRTMIN)", 5 },
 	{ 0, 0, 0, 0, "Output:", 6 },
 	{ "quiet", 'q', 0, 0, "No summary or status line", 6 },
+	{ "no-status-line", OPT_NO_STATUS_LINE, 0, 0,
+	  "No live status line on a terminal; keep the summary", 6 },
+	{ "serial", OPT_SERIAL, "DEST", 0,
+	  "Where COM1's output goes: stdout (default), stderr, off or a "
+	  "FILE (stderr with --log=-)", 6 },
+	{ "debugcon", OPT_DEBUGCON, "DEST", 0,
+	  "Where port 0xe9's output goes: as --serial", 6 },
+	{ 0, 'h', 0, OPTION_HIDDEN, "Same as --help", 6 },
 	{ "verbose", 'v', 0, 0, "Say more about the setup", 6 },
 	{ "results", OPT_RESULTS, "MODE", 0,
 	  "auto (default: count PASS:/FAIL:/SKIP:/SUMMARY: and SOTEST "
@@ -177,9 +186,18 @@ static void parse_memory(struct config *cfg, const char *arg)
 
 	if (parse_size(arg, &cfg->memory, &why))
 		bad_value("memory", arg, why);
-	if (cfg->memory < (2ull << 20))
-		bad_value("memory", arg, "too small (at least 2M: vmm's boot "
-			  "area ends at 640K and kernels load at 1M)");
+	if (cfg->memory < (2ull << 20)) {
+		char why[160];
+		bool digits = arg[strspn(arg, "0123456789")] == '\0';
+
+		/* QEMU's and kvmtool's -m count MiB; vmm's counts bytes. */
+		snprintf(why, sizeof(why), "too small (at least 2M: vmm's boot "
+			 "area ends at 640K and kernels load at 1M)%s%s%s",
+			 digits ? "; a number without a suffix is bytes: did "
+			 "you mean " : "", digits ? arg : "",
+			 digits ? "M?" : "");
+		bad_value("memory", arg, why);
+	}
 	if (cfg->memory % 4096)
 		bad_value("memory", arg, "not a multiple of 4K");
 }
@@ -398,6 +416,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_KICK_SIGNAL: parse_kick_signal(cfg, arg); break;
 	case 'q': cfg->verbosity = -1; break;
+	case OPT_NO_STATUS_LINE: cfg->no_status_line = true; break;
+	case OPT_SERIAL: cfg->serial = path("serial", arg); break;
+	case OPT_DEBUGCON: cfg->debugcon = path("debugcon", arg); break;
+	case 'h': argp_state_help(state, stdout, ARGP_HELP_STD_HELP); break;
 	case 'v': cfg->verbosity++; break;
 	case ARGP_KEY_ARG:
 		report("unexpected argument '%s' (the kernel is given with "
@@ -413,6 +435,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (cfg->kick_jitter_given && !cfg->kick_ns) {
 			report("--kick-jitter: needs --kick (there are no "
 			       "kicks to jitter)");
+			failed = true;
+		}
+		if (cfg->log_format != LOG_AUTO && !cfg->log_path) {
+			report("--log-format: there is no log: add --log=FILE "
+			       "(- = stdout)");
 			failed = true;
 		}
 		resolve_log_format(cfg);
@@ -448,15 +475,22 @@ int options_parse(int argc, char **argv, struct config *cfg, unsigned flags)
 		"vmm -- run a test kernel on KVM and log every KVM_RUN exit: "
 		"its reason, L1 or L2 state, and the registers synced.\v"
 		"Exit status: 0 pass, 1 the guest reported failure, 2 usage or "
-		"input error, 3 the host cannot, 4 the guest crashed, 124 "
+		"input error, 3 an ioctl or the host failed, 4 the guest crashed, "
+		"77 skip: the host lacks something (no KVM, no nesting, a "
+		"capability), 124 "
 		"--timeout expired, 129/130/143 SIGHUP/SIGINT/SIGTERM, 141 "
 		"output closed.  See vmm(1).",
 		NULL, NULL, NULL
 	};
+	static char name[] = "vmm";
+	char *argv0 = argv[0];
 	int err;
 
 	config_defaults(cfg);
 	failed = false;
+	argp_err_exit_status = EXIT_USAGE;
+	/* getopt's messages say "vmm:", as vmm's do, however it was run. */
+	argv[0] = name;
 	/* vmm scan: the same options, and the scan's own. */
 	if (argc > 1 && !strcmp(argv[1], "scan")) {
 		char *args[argc];
@@ -465,9 +499,9 @@ int options_parse(int argc, char **argv, struct config *cfg, unsigned flags)
 		args[0] = argv[0];
 		memcpy(args + 1, argv + 2, (argc - 1) * sizeof(*args));
 		err = argp_parse(&argp, argc - 1, args, flags, NULL, cfg);
-		return err || failed ? EXIT_USAGE : 0;
+	} else {
+		err = argp_parse(&argp, argc, argv, flags, NULL, cfg);
 	}
-	argp_err_exit_status = EXIT_USAGE;
-	err = argp_parse(&argp, argc, argv, flags, NULL, cfg);
+	argv[0] = argv0;
 	return err || failed ? EXIT_USAGE : 0;
 }

@@ -3,7 +3,9 @@
  *
  * Every message is one line prefixed "vmm: ".  report_ioctl() names the
  * failing KVM ioctl with strerror(errno) and returns EXIT_HOST, so callers
- * can write "return report_ioctl(...)".
+ * can write "return report_ioctl(...)".  What the host lacks (no KVM device,
+ * no nesting, a missing capability) is EXIT_SKIP, so that a test harness
+ * can tell "cannot run here" from "an ioctl failed".
  */
 #ifndef VMM_REPORT_H
 #define VMM_REPORT_H
@@ -15,6 +17,7 @@ enum {
 	EXIT_USAGE = 2,
 	EXIT_HOST = 3,
 	EXIT_CRASH = 4,
+	EXIT_SKIP = 77,		/* a missing prerequisite: kselftest/automake */
 	EXIT_TIMEOUT = 124,
 	EXIT_SIGHUP = 129,
 	EXIT_SIGINT = 130,

@@ -6,6 +6,7 @@
  */
 #include "summary.h"
 #include "report.h"
+#include "version.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -21,8 +22,10 @@ struct totals {
 	uint64_t disagreements, run_pending, detect_runs;
 	uint64_t by_reason[REASON_SLOTS][LEVELS];
 	struct latency_hist lat;
-	struct results res;
+	struct results res, stream[CONSOLES];
 };
+
+static const char *const stream_names[CONSOLES] = { "serial", "debugcon" };
 
 static void add_up(const struct run_info *ri, struct totals *t)
 {
@@ -50,10 +53,18 @@ static void add_up(const struct run_info *ri, struct totals *t)
 			for (int l = 0; l < LEVELS; l++)
 				t->by_reason[s][l] += v->stats.by_reason[s][l];
 		lat_merge(&t->lat, &v->kick.lat);
-		t->res.pass += v->con.res.pass;
-		t->res.fail += v->con.res.fail;
-		t->res.skip += v->con.res.skip;
-		t->res.summary += v->con.res.summary;
+		for (int c = 0; c < CONSOLES; c++) {
+			const struct results *r = &v->con[c].res;
+
+			t->stream[c].pass += r->pass;
+			t->stream[c].fail += r->fail;
+			t->stream[c].skip += r->skip;
+			t->stream[c].summary += r->summary;
+			t->res.pass += r->pass;
+			t->res.fail += r->fail;
+			t->res.skip += r->skip;
+			t->res.summary += r->summary;
+		}
 	}
 }
 
@@ -221,7 +232,7 @@ static size_t json_vcpu(char *p, size_t cap, const struct vcpu *v)
 		"\"kicks_sent\":%llu,\"kicks_consumed\":%llu,"
 		"\"kicks_late\":%llu,\"kicks_failed\":%llu,\"detect_runs\":%llu,"
 		"\"disagreements\":%llu,\"run_pending\":%llu,"
-		"\"crashed\":%s}", v->index,
+		"\"crashed\":%s,\"tid\":%d}", v->index,
 		(unsigned long long)atomic_load(&v->live.runs),
 		(unsigned long long)v->stats.records,
 		(unsigned long long)v->stats.intr,
@@ -235,7 +246,29 @@ static size_t json_vcpu(char *p, size_t cap, const struct vcpu *v)
 		(unsigned long long)v->stats.detect_runs,
 		(unsigned long long)v->stats.disagreements,
 		(unsigned long long)v->stats.run_pending,
-		v->crashed ? "true" : "false");
+		v->crashed ? "true" : "false", (int)v->tid);
+}
+
+/* Ties the log to a build, a host and a moment: vmm's version, argv, the
+ * kernel release and the realtime start (to line up with trace-cmd). */
+static size_t json_provenance(char *p, size_t cap, const struct run_info *ri)
+{
+	const struct config *cfg = ri->vm->cfg;
+	char esc[1024];
+	size_t len;
+
+	json_escape(esc, sizeof(esc), version_string());
+	len = snprintf(p, cap, "\"vmm\":\"%s\",\"argv\":[", esc);
+	for (int i = 0; i < cfg->argc && len < cap - 2048; i++) {
+		json_escape(esc, sizeof(esc), cfg->argv[i]);
+		len += snprintf(p + len, cap - len, "%s\"%s\"", i ? "," : "",
+				esc);
+	}
+	json_escape(esc, sizeof(esc), version_kernel_release());
+	return len + snprintf(p + len, cap - len,
+		"],\"host_kernel\":\"%s\",\"start_realtime_ns\":%llu,", esc,
+		(unsigned long long)ri->start.tv_sec * 1000000000ull +
+		(unsigned long long)ri->start.tv_nsec);
 }
 
 static size_t json_kick(char *p, size_t cap, const struct run_info *ri,
@@ -289,6 +322,7 @@ static size_t json_summary(char *p, size_t cap, const struct run_info *ri)
 		(unsigned long long)t.hazards, level_src_names[vm->nested.src],
 		dirty_names[vm->cfg->dirty], vm->sync_mask,
 		vm->nested.enabled ? "true" : "false");
+	len += json_provenance(p + len, cap - len, ri);
 	len += json_exits(p + len, cap - len, &t);
 	len += snprintf(p + len, cap - len, ",\"vcpus\":[");
 	for (unsigned i = 0; i < ri->n && len < cap - 512; i++) {
@@ -307,6 +341,16 @@ static size_t json_summary(char *p, size_t cap, const struct run_info *ri)
 				(unsigned long long)t.res.fail,
 				(unsigned long long)t.res.skip,
 				(unsigned long long)t.res.summary);
+	for (int c = 0; vm->cfg->results && c < CONSOLES; c++)
+		len += snprintf(p + len, cap - len, "%s\"%s\":{\"pass\":%llu,"
+				"\"fail\":%llu,\"skip\":%llu,\"summary\":%llu}%s",
+				c ? "," : ",\"results_by_stream\":{",
+				stream_names[c],
+				(unsigned long long)t.stream[c].pass,
+				(unsigned long long)t.stream[c].fail,
+				(unsigned long long)t.stream[c].skip,
+				(unsigned long long)t.stream[c].summary,
+				c == CONSOLES - 1 ? "}" : "");
 	len += snprintf(p + len, cap - len, "}}\n");
 	return len;
 }
@@ -355,12 +399,38 @@ void summary_status_line(const struct run_info *ri, bool final)
 		kicks += atomic_load(&v->kick.consumed);
 	}
 	n = snprintf(line, sizeof(line),
-		     "\rvmm: %6.1f s  %9.0f exits/s  %8.0f kicks/s  L2 %5.1f%%  "
+		     "\r\033[Kvmm: %6.1f s  %9.0f exits/s  %8.0f kicks/s  L2 %5.1f%%  "
 		     "hazards %llu%s", ri->elapsed_ns / 1e9,
 		     per_second(runs, ri->elapsed_ns),
 		     per_second(kicks, ri->elapsed_ns),
 		     runs ? 100.0 * l2 / runs : 0.0,
 		     (unsigned long long)hazards, final ? "\n" : "");
-	if (n > 0 && write(STDERR_FILENO, line, n) < 0)
-		return;
+	if (n > 0)
+		console_status_write(line, n < (int)sizeof(line) ? (size_t)n :
+				     sizeof(line) - 1, final);
+}
+
+/* The text log's first line: what made it (the JSONL log says the same in
+ * its summary record).  The record format is in vmm(1), TEXT LOG. */
+int summary_log_header(const struct run_info *ri)
+{
+	const struct config *cfg = ri->vm->cfg;
+	char buf[2048], tm[64];
+	struct tm utc;
+	size_t len;
+
+	if (!ri->vm->logging || ri->vm->log.format != LOG_TEXT)
+		return 0;
+	gmtime_r(&ri->start.tv_sec, &utc);
+	strftime(tm, sizeof(tm), "%Y-%m-%dT%H:%M:%SZ", &utc);
+	len = snprintf(buf, sizeof(buf), "# vmm %s, host Linux %s, started "
+		       "%s, argv:", version_string(), version_kernel_release(),
+		       tm);
+	for (int i = 0; i < cfg->argc && len < sizeof(buf) - 2; i++)
+		len += snprintf(buf + len, sizeof(buf) - len, " %s",
+				cfg->argv[i]);
+	if (len > sizeof(buf) - 2)
+		len = sizeof(buf) - 2;
+	buf[len++] = '\n';
+	return exitlog_write((struct exitlog *)&ri->vm->log, buf, len);
 }

@@ -8,6 +8,8 @@
 #include "vcpu.h"
 #include "vm.h"
 
+#include <time.h>
+
 struct run_info {
 	const struct vm *vm;
 	struct vcpu *vcpus;
@@ -15,6 +17,7 @@ struct run_info {
 	const struct kicker *kicker;
 	uint64_t elapsed_ns;
 	int status;
+	struct timespec start;		/* CLOCK_REALTIME at the first KVM_RUN */
 };
 
 void summary_setup(const struct vm *vm, const struct kicker *k);
@@ -22,5 +25,6 @@ void summary_print(const struct run_info *ri);
 void summary_kick_warning(const struct run_info *ri);
 int summary_log(const struct run_info *ri);
 void summary_status_line(const struct run_info *ri, bool final);
+int summary_log_header(const struct run_info *ri);
 
 #endif

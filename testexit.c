@@ -22,7 +22,7 @@ void testexit_io(struct io_ctx *ctx, uint16_t port, unsigned size, bool out,
 		memset(data, 0xff, size);
 		return;
 	}
-	io_output_error(ctx->verdict, console_flush(ctx->con));
+	io_output_error(ctx->verdict, console_flush_all(ctx->con));
 	if (ctx->bus->exit_codes_qemu) {
 		/* The low byte, as a process status would keep it. */
 		verdict_set(ctx->verdict, (int)(((v << 1) | 1) & 0xff));
@@ -50,7 +50,7 @@ void poweroff_io(struct io_ctx *ctx, uint16_t port, unsigned size, bool out,
 		return;
 	}
 	if (off) {
-		io_output_error(ctx->verdict, console_flush(ctx->con));
+		io_output_error(ctx->verdict, console_flush_all(ctx->con));
 		verdict_set(ctx->verdict, EXIT_OK);
 	}
 }

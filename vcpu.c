@@ -8,6 +8,7 @@
  */
 #include "vcpu.h"
 #include "boot.h"
+#include "crash.h"
 #include "platform.h"
 #include "report.h"
 #include "scan.h"
@@ -68,7 +69,9 @@ int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index)
 	v->index = index;
 	v->probe.stats_fd = -1;
 	v->last_level = LEVEL_L1;
-	console_init(&v->con, STDOUT_FILENO, vm->cfg->results);
+	for (int i = 0; i < CONSOLES; i++)
+		console_init(&v->con[i], vm->cfg->console_fd[i],
+			     vm->cfg->results);
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, index);
 	if (v->fd < 0)
 		return report_ioctl("KVM_CREATE_VCPU");
@@ -200,47 +203,6 @@ static void fill_record(struct vcpu *v, struct exit_record *rec, int err,
 	}
 }
 
-static const char *crash_name(int32_t reason)
-{
-	switch (reason) {
-	case KVM_EXIT_SHUTDOWN: return "triple fault (KVM_EXIT_SHUTDOWN)";
-	case KVM_EXIT_INTERNAL_ERROR: return "KVM_EXIT_INTERNAL_ERROR";
-	case KVM_EXIT_FAIL_ENTRY: return "invalid guest state "
-					  "(KVM_EXIT_FAIL_ENTRY)";
-	case KVM_EXIT_SYSTEM_EVENT: return "KVM_EXIT_SYSTEM_EVENT";
-	default: return "unhandled exit";
-	}
-}
-
-static void report_crash(struct vcpu *v, const struct exit_record *rec)
-{
-	struct kvm_regs r = { 0 };
-	struct kvm_sregs s = { 0 };
-	const char *name = reason_name(rec->reason);
-	char detail[64] = "";
-
-	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0)
-		r.rip = rec->rip;
-	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
-		s.cr4 = rec->cr4;
-	if (rec->reason == KVM_EXIT_INTERNAL_ERROR)
-		snprintf(detail, sizeof(detail), " suberror %u",
-			 rec->u.suberror);
-	else if (rec->reason == KVM_EXIT_FAIL_ENTRY)
-		snprintf(detail, sizeof(detail), " hardware reason 0x%llx",
-			 (unsigned long long)rec->u.fail_reason);
-	else if (rec->reason == KVM_EXIT_SYSTEM_EVENT)
-		snprintf(detail, sizeof(detail), " type %u",
-			 rec->u.event_type);
-	report("vcpu %u: guest crashed: %s%s (%s %d) at rip 0x%llx rsp 0x%llx "
-	       "rflags 0x%llx cr0 0x%llx cr3 0x%llx cr4 0x%llx efer 0x%llx",
-	       v->index, crash_name(rec->reason), detail, name ? name : "exit",
-	       rec->reason, (unsigned long long)r.rip,
-	       (unsigned long long)r.rsp, (unsigned long long)r.rflags,
-	       (unsigned long long)s.cr0, (unsigned long long)s.cr3,
-	       (unsigned long long)s.cr4, (unsigned long long)s.efer);
-}
-
 static bool interrupts_enabled(struct vcpu *v)
 {
 	if (v->vm->sync_mask & SYNC_REGS)
@@ -288,7 +250,7 @@ static bool dispatch(struct vcpu *v, struct io_ctx *ctx,
 		/* A reset or crash event ends the test like a crash. */
 		__attribute__((fallthrough));
 	default:
-		report_crash(v, rec);
+		crash_report(v, rec);
 		v->crashed = true;
 		verdict_set(&v->vm->verdict, EXIT_CRASH);
 		return true;
@@ -358,8 +320,11 @@ static void scan_line(void *scan, const char *line, size_t len)
 void vcpu_attach_scan(struct vcpu *v, struct scan *s)
 {
 	v->scan = s;
-	v->con.line_fn = scan_line;
-	v->con.line_arg = s;
+	/* The guests report on COM1; 0xe9 too, should one use it. */
+	for (int i = 0; i < CONSOLES; i++) {
+		v->con[i].line_fn = scan_line;
+		v->con[i].line_arg = s;
+	}
 }
 
 /* The record of the entry after a write-back names the experiment. */
@@ -395,7 +360,7 @@ static void scan_after(struct vcpu *v, const struct exit_record *rec,
 static void vcpu_loop(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
-	struct io_ctx ctx = { .bus = &vm->bus, .con = &v->con,
+	struct io_ctx ctx = { .bus = &vm->bus, .con = v->con,
 			      .verdict = &vm->verdict, .scan = v->scan,
 			      .vcpu = v->index };
 	bool late_probe, finished = false, have_state = false;
@@ -440,6 +405,8 @@ static void vcpu_loop(struct vcpu *v)
 		}
 		v->last_level = rec.level;
 		log_record(v, &rec);	/* gives rec.seq */
+		if (atomic_exchange(&v->dump, false))
+			crash_dump(v, "SIGQUIT");
 		if (v->scan)
 			scan_after(v, &rec, finished);
 		account(v, &rec);
@@ -450,11 +417,12 @@ static void *vcpu_main(void *arg)
 {
 	struct vcpu *v = arg;
 
+	v->tid = gettid();
 	if (kick_vcpu_begin(&v->kick))
 		verdict_set(&v->vm->verdict, EXIT_HOST);
 	else
 		vcpu_loop(v);
-	io_output_error(&v->vm->verdict, console_flush(&v->con));
+	io_output_error(&v->vm->verdict, console_flush_all(v->con));
 	/* A text log's last records are merged by the main thread once every
 	 * vCPU has stopped (vmm.c); a binary log's are stored already. */
 	if (v->vm->logging && v->vm->log.format == LOG_BIN) {
@@ -465,6 +433,7 @@ static void *vcpu_main(void *arg)
 				    EXIT_SIGPIPE : EXIT_HOST);
 	}
 	kick_vcpu_end(&v->kick);
+	atomic_store(&v->exited, true);
 	verdict_thread_exit(&v->vm->verdict);
 	return NULL;
 }

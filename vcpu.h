@@ -42,7 +42,7 @@ struct vcpu {
 	bool started;
 	struct kick_vcpu kick;
 	struct level_probe probe;
-	struct console con;
+	struct console con[CONSOLES];	/* COM1, port 0xe9 */
 	struct logbuf logbuf;
 	struct vcpu_live live;
 	struct vcpu_stats stats;
@@ -53,6 +53,9 @@ struct vcpu {
 	bool crashed;
 	struct scan *scan;		/* vmm scan's experiments (vCPU 0) */
 	uint8_t scan_dirty;		/* SYNC_* sets the scan writes back */
+	pid_t tid;			/* the thread's id, for trace-cmd */
+	atomic_bool dump;		/* SIGQUIT: dump registers, go on */
+	atomic_bool exited;		/* the thread has returned */
 };
 
 int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index);

@@ -1,7 +1,8 @@
 /*
  * vm.c - open KVM, create the VM, map RAM, load the kernel, write the boot
  * structures.  Every step that can fail says which step and why, and
- * returns the exit status (2 for bad input, 3 for what the host cannot do).
+ * returns the exit status (2 for bad input, 77 for what the host lacks,
+ * 3 for an ioctl that failed).
  */
 #include "vm.h"
 #include "boot.h"
@@ -80,7 +81,7 @@ static int resolve_sync(struct vm *vm)
 	if (want & ~have) {
 		report("--sync-regs: this host's KVM_CAP_SYNC_REGS is 0x%x; "
 		       "it cannot sync 0x%x", have, want & ~have);
-		return EXIT_HOST;
+		return EXIT_SKIP;
 	}
 	vm->sync_mask = want;
 	return 0;
@@ -96,7 +97,7 @@ static int resolve_kick_method(struct vm *vm)
 	if (vm->kick_method == KICK_IMMEDIATE_EXIT && !vm->caps.immediate_exit) {
 		report("--kick-method=immediate-exit: KVM_CAP_IMMEDIATE_EXIT "
 		       "is not supported");
-		return EXIT_HOST;
+		return EXIT_SKIP;
 	}
 	return 0;
 }
@@ -151,7 +152,7 @@ static int write_boot_tables(struct vm *vm)
 	       "map RAM above 4 GiB, and this host's KVM does not offer them "
 	       "(CPUID 0x80000001 EDX bit 26)",
 	       (unsigned long long)(vm->mem.size >> 20));
-	return EXIT_HOST;
+	return EXIT_SKIP;
 }
 
 int vm_open(struct vm *vm, const struct config *cfg)
@@ -166,8 +167,12 @@ int vm_open(struct vm *vm, const struct config *cfg)
 		   cfg->exit_codes == EXIT_CODES_QEMU);
 	vm->kvm_fd = open(cfg->device, O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
-		report("%s: %s", cfg->device, strerror(errno));
-		return EXIT_HOST;
+		int err = errno;
+
+		report("%s: %s", cfg->device, strerror(err));
+		/* No KVM here (or not for this user): a harness skips. */
+		return err == ENOENT || err == ENXIO || err == ENODEV ||
+		       err == EACCES || err == EPERM ? EXIT_SKIP : EXIT_HOST;
 	}
 	api = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
 	if (api != KVM_API_VERSION) {

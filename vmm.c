@@ -8,6 +8,7 @@
  */
 #include "boot.h"
 #include "config.h"
+#include "crash.h"
 #include "kick.h"
 #include "logreport.h"
 #include "options.h"
@@ -16,8 +17,10 @@
 #include "scan.h"
 #include "summary.h"
 #include "vcpu.h"
+#include "version.h"
 #include "vm.h"
 
+#include <argp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -33,7 +36,14 @@
 #define VMM_VERSION "0.1"
 #define STATUS_REFRESH_NS 250000000ull
 
-const char *argp_program_version = "vmm " VMM_VERSION;
+static void print_version(FILE *f, struct argp_state *state)
+{
+	(void)state;
+	version_print(f);
+}
+
+void (*argp_program_version_hook)(FILE *, struct argp_state *) =
+	print_version;
 const char *argp_program_bug_address = "the project's issue tracker";
 
 /* A closed fd 0, 1 or 2 would be reused by the next open(): /dev/kvm as
@@ -47,6 +57,63 @@ static void reserve_std_fds(void)
 		if (open("/dev/null", O_RDONLY) != fd)
 			_exit(EXIT_HOST);
 	}
+}
+
+/* --serial, --debugcon: stdout, stderr, off or a file (one open per path,
+ * so that both devices can share a file).  With --log=- the JSON stream
+ * owns stdout, so the default goes to stderr.  -2: a bad destination. */
+static int console_dest(const char *opt, const char *dest, const char *other,
+			int other_fd, bool log_stdout)
+{
+	int fd;
+
+	if (!dest)
+		return log_stdout ? STDERR_FILENO : STDOUT_FILENO;
+	if (!strcmp(dest, "stdout")) {
+		if (!log_stdout)
+			return STDOUT_FILENO;
+		report("--%s=stdout: --log=- writes the exit log to stdout; "
+		       "send the console elsewhere", opt);
+		return -2;
+	}
+	if (!strcmp(dest, "stderr"))
+		return STDERR_FILENO;
+	if (!strcmp(dest, "off") || !strcmp(dest, "none"))
+		return -1;
+	if (other && !strcmp(dest, other))
+		return other_fd;
+	fd = open(dest, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		report("--%s=%s: %s", opt, dest, strerror(errno));
+		return -2;
+	}
+	return fd;
+}
+
+static int open_consoles(struct config *cfg)
+{
+	bool log_stdout = cfg->log_path && !strcmp(cfg->log_path, "-");
+	int *fd = cfg->console_fd;
+
+	fd[CONSOLE_SERIAL] = console_dest("serial", cfg->serial, NULL, -1,
+					  log_stdout);
+	if (fd[CONSOLE_SERIAL] == -2)
+		return EXIT_USAGE;
+	fd[CONSOLE_DEBUGCON] = console_dest("debugcon", cfg->debugcon,
+					    cfg->serial, fd[CONSOLE_SERIAL],
+					    log_stdout);
+	return fd[CONSOLE_DEBUGCON] == -2 ? EXIT_USAGE : 0;
+}
+
+static void close_consoles(struct config *cfg)
+{
+	int *fd = cfg->console_fd;
+
+	if (fd[CONSOLE_SERIAL] > STDERR_FILENO)
+		close(fd[CONSOLE_SERIAL]);
+	if (fd[CONSOLE_DEBUGCON] > STDERR_FILENO &&
+	    fd[CONSOLE_DEBUGCON] != fd[CONSOLE_SERIAL])
+		close(fd[CONSOLE_DEBUGCON]);
 }
 
 /* Block what the main thread handles (and the kick signal, which each vCPU
@@ -63,6 +130,7 @@ static int setup_signals(const struct config *cfg, int *sigfd)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);	/* dumps every vCPU; the run goes on */
 	*sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	sigaddset(&set, cfg->kick_signal);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
@@ -138,14 +206,38 @@ static void drain_wake(int fd)
 		return;	/* EAGAIN: nothing to drain */
 }
 
+/* SIGQUIT: each running vCPU dumps itself after its next exit (a kick
+ * makes that exit); one that has stopped is read from here. */
+static void dump_vcpus(const struct run_info *ri)
+{
+	for (unsigned i = 0; i < ri->n; i++) {
+		struct vcpu *v = &ri->vcpus[i];
+
+		if (!v->started)
+			continue;
+		if (atomic_load(&v->exited)) {
+			crash_dump(v, "SIGQUIT (stopped)");
+			continue;
+		}
+		atomic_store(&v->dump, true);
+		kick_once(&v->kick);
+	}
+}
+
 /* Read the pending signals.  Only a second SIGINT ends vmm at once: the
- * first one, even while vmm is already stopping, lets it finish the log. */
-static void take_signal(int sigfd, struct verdict *v)
+ * first one, even while vmm is already stopping, lets it finish the log.
+ * Returns true if one was SIGQUIT. */
+static bool take_signal(int sigfd, struct verdict *v)
 {
 	static bool had_sigint;
 	struct signalfd_siginfo si;
+	bool quit = false;
 
 	while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGQUIT) {
+			quit = true;
+			continue;
+		}
 		if (si.ssi_signo == SIGINT && had_sigint) {
 			report("second SIGINT: exiting now");
 			_exit(EXIT_SIGINT);
@@ -153,6 +245,7 @@ static void take_signal(int sigfd, struct verdict *v)
 		had_sigint |= si.ssi_signo == SIGINT;
 		verdict_set(v, signal_status(si.ssi_signo));
 	}
+	return quit;
 }
 
 /* Milliseconds for poll() until wake (UINT64_MAX: none), rounded up and
@@ -174,7 +267,8 @@ static uint64_t add_sat(uint64_t a, uint64_t b)
 
 static bool show_status(const struct config *cfg)
 {
-	return cfg->verbosity >= 0 && isatty(STDERR_FILENO);
+	return cfg->verbosity >= 0 && !cfg->no_status_line &&
+	       isatty(STDERR_FILENO);
 }
 
 /* Format what the vCPUs logged since the last time, merged by seq, so that a
@@ -254,7 +348,8 @@ static void wait_for_verdict(struct vm *vm, int sigfd, struct run_info *ri)
 			wake = next_flush;
 		poll(fds, 2, poll_ms(now, wake));
 		drain_wake(vm->verdict.wake_fd);
-		take_signal(sigfd, &vm->verdict);
+		if (take_signal(sigfd, &vm->verdict))
+			dump_vcpus(ri);
 	}
 	if (status_line) {
 		ri->elapsed_ns = now_ns() - vm->t0_ns;
@@ -295,13 +390,16 @@ static int run(struct vm *vm, struct vcpu *vcpus, struct kick_vcpu **kv,
 	const struct config *cfg = vm->cfg;
 	uint64_t seed = cfg->seed_given ? cfg->seed : now_ns() ^ getpid();
 	struct kicker kicker;
-	struct run_info ri = { vm, vcpus, cfg->vcpus, &kicker, 0, 0 };
+	struct run_info ri = { vm, vcpus, cfg->vcpus, &kicker, 0, 0, { 0, 0 } };
 	unsigned started = 0;
 	int r = 0;
 
 	kicker_init(&kicker, cfg, vm->kick_method, seed, kv, cfg->vcpus);
 	if (cfg->verbosity > 0)
 		summary_setup(vm, &kicker);
+	clock_gettime(CLOCK_REALTIME, &ri.start);
+	if ((r = summary_log_header(&ri)))
+		return r == EPIPE ? EXIT_SIGPIPE : EXIT_HOST;
 	vm->t0_ns = now_ns();
 	if (vm->logging)
 		exitlog_start(&vm->log, vm->t0_ns);
@@ -420,8 +518,11 @@ int main(int argc, char **argv)
 	r = options_parse(argc, argv, &cfg, 0);
 	if (r)
 		return r;
-	cfg.argc = argc;	/* for the binary log's header */
+	cfg.argc = argc;	/* for the logs' record of the run */
 	cfg.argv = argv;
+	r = open_consoles(&cfg);
+	if (r)
+		return r;
 	vcpus = calloc(cfg.vcpus, sizeof(*vcpus));
 	kv = calloc(cfg.vcpus, sizeof(*kv));
 	if (!vcpus || !kv)
@@ -446,5 +547,6 @@ int main(int argc, char **argv)
 	free(kv);
 	if (sigfd >= 0)
 		close(sigfd);
+	close_consoles(&cfg);
 	return r;
 }

@@ -1,5 +1,5 @@
 #!/bin/bash
-# deps.sh [host|nested|bench|fuzz]... - install the Debian packages vmm's build and tests need.
+# deps.sh [host|nested|bench|fuzz|deb]... - install the Debian packages vmm's build and tests need.
 #
 # `make run` and `make check` call this first, so that on a fresh Debian machine (as root) the
 # two commands of the README do everything.  Only missing packages are installed; when all are
@@ -12,6 +12,7 @@ nested="bochs bochsbios vgabios qemu-system-x86 busybox-static cpio gzip xorriso
         syslinux-common xz-utils zstd"
 bench="qemu-system-x86 hyperfine"
 fuzz="clang libclang-rt-14-dev"
+deb="debhelper dpkg-dev bash-completion"
 
 want=""
 for set in "${@:-host}"; do
@@ -20,6 +21,7 @@ for set in "${@:-host}"; do
         nested) want="$want $nested" ;;
         bench) want="$want $bench" ;;
         fuzz) want="$want $fuzz" ;;
+        deb) want="$want $deb" ;;
         *) echo "deps.sh: unknown set '$set'" >&2; exit 2 ;;
     esac
 done

@@ -6,13 +6,16 @@
 #   check-nested  the nested matrix on emulated VMX (Bochs) and SVM (QEMU TCG)
 # Each installs the Debian packages it needs first (tests/deps.sh).
 
-.PHONY: deps-host deps-nested
+.PHONY: deps-host deps-nested deps-deb
 
 deps-host:
 	@./tests/deps.sh host
 
 deps-nested:
 	@./tests/deps.sh host nested
+
+deps-deb:
+	@./tests/deps.sh host deb
 
 check: deps-nested
 	@$(MAKE) --no-print-directory check-host; host=$$?; \

@@ -110,8 +110,8 @@ tests=(
 "2|MUST=--load-addr=zz|--load-addr=zz|-k $G/hello64.bin --load-addr=zz"
 "2|ARGP=1|an unknown option (argp's message)|-k $K --bogus-option"
 # the device
-"3|MUST=/nonexistent|VMM_KVM_DEVICE=/nonexistent|VMM_KVM_DEVICE=/nonexistent -- -k $K"
-"3|MUST=/nonexistent/kvm|--device=/nonexistent/kvm|-k $K --device=/nonexistent/kvm"
+"77|MUST=/nonexistent|VMM_KVM_DEVICE=/nonexistent (no KVM device: skip)|VMM_KVM_DEVICE=/nonexistent -- -k $K"
+"77|MUST=/nonexistent/kvm|--device=/nonexistent/kvm (no KVM device: skip)|-k $K --device=/nonexistent/kvm"
 "3|MUST=/dev/null|--device=/dev/null (not KVM)|-k $K --device=/dev/null"
 )
 # root reads a mode-000 file anyway: only meaningful for other users
@@ -139,5 +139,5 @@ ok '[ $rc = 0 ] && grep -q "Hello from vmm" "$out"' "--device=/dev/kvm overrides
 
 # More RAM than long-mode page tables can map without 1 GiB pages, which this
 # host's KVM does not offer: vmm's own message blames the host, so the status
-# should say "the host cannot" (3), not "usage error" (2).
-MUST=--memory= bad 3 "--memory=4G in long mode on a host without 1 GiB pages" -- -k "$K" --memory=4G
+# says "the host lacks a capability" (77, skip), not "usage error" (2).
+MUST=--memory= bad 77 "--memory=4G in long mode on a host without 1 GiB pages (status 77, skip)" -- -k "$K" --memory=4G

@@ -123,14 +123,14 @@ with open(sys.argv[1], "r+b") as f:
     f.seek(int(sys.argv[2], 0)); f.write(struct.pack(sys.argv[3], int(sys.argv[4], 0)))' "$@"
 }
 
-# vmm_bg ARGS...: start vmm in the background with SIGINT at its default (a
-# non-interactive shell starts background jobs with SIGINT ignored), a watchdog
+# vmm_bg ARGS...: start vmm in the background with SIGINT and SIGQUIT at their
+# defaults (a non-interactive shell starts background jobs with both ignored), a watchdog
 # that SIGKILLs it after $VMM_TIMEOUT s. Sets bg_pid; finish with vmm_wait.
 vmm_bg() {
 	_run_n=$((_run_n + 1))
 	out=$T/out.$_run_n err=$T/err.$_run_n
 	last_cmd="vmm $* (background)"
-	env --default-signal=INT "$VMM" "$@" </dev/null >"$out" 2>"$err" &
+	env --default-signal=INT,QUIT "$VMM" "$@" </dev/null >"$out" 2>"$err" &
 	bg_pid=$!
 	( trap 'kill $s 2>/dev/null; exit 0' TERM
 	  sleep "$VMM_TIMEOUT" & s=$!; wait $s; kill -KILL "$bg_pid" ) >/dev/null 2>&1 &

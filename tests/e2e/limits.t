@@ -45,7 +45,7 @@ fd_cases=(
 "2|--vcpus=113|-k $K --vcpus=113"
 "2|--memory=512G|-k $K --memory=512G"
 "3|--log into a missing directory|-k $K --log=$T/no/such/dir/log"
-"3|--memory=4G, long mode without 1 GiB pages|-k $K --memory=4G"
+"77|--memory=4G, long mode without 1 GiB pages (a missing capability: skip)|-k $K --memory=4G"
 )
 for t in "${fd_cases[@]}"; do
 	IFS='|' read -r want name args <<<"$t"

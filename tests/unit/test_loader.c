@@ -395,6 +395,27 @@ static void test_elf64_mode_and_entry_override(void **state)
 	assert_int_equal(f->res.entry, 0x100008);
 }
 
+/* Issue 17: what cannot run in the asked mode is refused up front. */
+static void test_elf_mode_mismatch(void **state)
+{
+	struct fixture *f = *state;
+	struct seg s[] = { { 0x100000, 0x10, 0x10, 0 } };
+	size_t len = make_elf32(f->image, EM_386, 0x100000, s, 1);
+
+	f->opts.mode = MODE_LONG;
+	assert_int_equal(load(f, len), 2);
+	assert_non_null(strstr(f->err, "ELF32"));
+	assert_non_null(strstr(f->err, "long mode"));
+
+	len = make_elf64(f->image, EM_X86_64, 0x100000, s, 1);
+	f->opts.mode = MODE_PROTECTED;
+	assert_int_equal(load(f, len), 2);
+	assert_non_null(strstr(f->err, "--mode=protected"));
+	f->opts.mode = MODE_REAL;
+	assert_int_equal(load(f, len), 2);
+	assert_non_null(strstr(f->err, "--mode=real"));
+}
+
 static void test_elf32_protected(void **state)
 {
 	struct fixture *f = *state;
@@ -1008,6 +1029,7 @@ int main(void)
 		T(test_elf64_format_forced),
 		T(test_elf64_mode_and_entry_override),
 		T(test_elf32_protected),
+		T(test_elf_mode_mismatch),
 		T(test_elf32_multiboot),
 		T(test_elf64_multiboot_is_protected),
 		T(test_reject_truncated_elf_header),
