@@ -33,7 +33,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#define VMM_VERSION "0.1"
 #define STATUS_REFRESH_NS 250000000ull
 
 static void print_version(FILE *f, struct argp_state *state)
@@ -144,7 +143,7 @@ static int setup_signals(const struct config *cfg, int *sigfd)
 static int open_log(struct vm *vm)
 {
 	const struct config *cfg = vm->cfg;
-	struct binlog_meta meta = { VMM_VERSION, cfg->argc, cfg->argv,
+	struct binlog_meta meta = { version_string(), cfg->argc, cfg->argv,
 				    cfg->vcpus };
 	int err;
 
