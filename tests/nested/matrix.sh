@@ -154,7 +154,6 @@ expect() { # expect CLASS: the verdict this platform shows (measured 2026-12-01)
 	bochs-vmx-6.1*:tsc-khz) echo SAFE ;;	# skylake_x has TSC scaling; haswell and TCG do not
 	*:tsc-khz) echo N/A ;;
 	bochs-vmx-*:msr:0x48[0-9a-f]|bochs-vmx-*:msr:0x49[01]) echo REFUSED ;;	# VMX capability MSRs, under VMXON
-	*:msr:0x4b564d06) echo REFUSED ;;	# MSR_KVM_ASYNC_PF_INT: 0 is no vector
 	host:sregs|host:sregs2|host:sync-sregs) [ $arch = vmx ] && echo LEAK || echo SAFE ;;
 	*) echo SAFE ;;
 	esac
