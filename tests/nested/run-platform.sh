@@ -176,7 +176,8 @@ if [ $emu = bochs ]; then
     # Debian's Bochs has no headless display: rfb with timeout=0 needs no client. sync=none and a
     # fixed ips make runs deterministic and as fast as the host allows. The dummy sound drivers
     # matter: without an ALSA card, Bochs 2.7's default sound driver aborts ("buffer overflow").
-        # 7.3 panics at once on skylake_x (fpstate_reset, XSAVE off for that model); haswell boots it.
+    # 7.3 panics at once on skylake_x (and icelake_u) in fpstate_reset(); haswell boots it, but is
+    # far slower in L2 (README), so the 6.x kernels keep skylake_x.
     case $kernel in 7.*) bcpu=corei7_haswell_4770 ;; *) bcpu=corei7_skylake_x ;; esac
     bcpu=${NESTED_BOCHS_CPU:-$bcpu}
     cat >"$work/bochsrc" <<EOF
