@@ -1,13 +1,14 @@
 #!/bin/bash
-# fetch-kernels.sh [6.1|6.12|all] — fetch Debian cloud kernels for the emulated nested-KVM tests.
-# 6.1 comes from the machine's own apt sources (Debian 12); 6.12 from trixie through a private,
-# temporary apt configuration that reuses the configured mirror URI. The .debs, the vmlinuz and the
+# fetch-kernels.sh [6.1|6.12|7.3|all] — fetch Debian cloud kernels for the emulated nested-KVM tests.
+# 6.1 comes from the machine's own apt sources (Debian 12); 6.12 from trixie and 7.3 from
+# trixie-backports, each through a private, temporary apt configuration that reuses the configured
+# mirror URI. The .debs, the vmlinuz and the
 # KVM modules (decompressed, signatures stripped) are cached under ${XDG_CACHE_HOME:-~/.cache}/vmm/
 # so reruns need no network. Prints the kernel directory per version; exits 77 if one cannot be had.
 set -eu
 
 want=${1:-all}
-case $want in 6.1|6.12) ;; all) ;; *) echo "usage: $0 [6.1|6.12|all]" >&2; exit 2 ;; esac
+case $want in 6.1|6.12|7.3) ;; all) ;; *) echo "usage: $0 [6.1|6.12|7.3|all]" >&2; exit 2 ;; esac
 
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/vmm/nested
 mkdir -p "$CACHE/debs"
@@ -51,18 +52,24 @@ strip_sig() {
     truncate -s $((size - 28 - 12 - siglen)) "$ko"
 }
 
-# Unpack a kernel .deb into $CACHE/$tag: vmlinuz, modules/*.ko and the load orders intel.order /
-# amd.order (dependencies first, computed from each module's own "depends=" modinfo field).
+# Unpack kernel .debs (one, or from 7.x the binary and the modules package) into $CACHE/$tag:
+# vmlinuz, modules/*.ko and the load orders intel.order / amd.order (dependencies first, computed
+# from each module's own "depends=" modinfo field).
 unpack() {
-    local tag=$1 deb=$2 tmp dest moddir kver m f
+    local tag=$1 deb tmp dest moddir kver m f
+    shift
     dest=$CACHE/$tag
     tmp=$(mktemp -d "$CACHE/unpack.XXXXXX")
-    dpkg-deb -x "$deb" "$tmp"
+    for deb; do dpkg-deb -x "$deb" "$tmp"; done
+    deb=$*
     moddir=$(find "$tmp" -maxdepth 4 -type d -path '*/lib/modules/*' -name '[0-9]*' | head -n1)
     [ -n "$moddir" ] || skip "$deb holds no lib/modules/<version>"
     kver=$(basename "$moddir")
     mkdir -p "$tmp/out/modules"
-    cp "$tmp/boot/vmlinuz-$kver" "$tmp/out/vmlinuz"
+    # 6.x ships boot/vmlinuz-<ver>; 7.x's linux-binary package usr/lib/modules/<ver>/vmlinuz.
+    if [ -e "$tmp/boot/vmlinuz-$kver" ]; then cp "$tmp/boot/vmlinuz-$kver" "$tmp/out/vmlinuz"
+    elif [ -e "$moddir/vmlinuz" ]; then cp "$moddir/vmlinuz" "$tmp/out/vmlinuz"
+    else skip "no vmlinuz for $kver in $deb"; fi
     # modinfo-free dependency lookup (kmod may be absent): the .modinfo section holds "depends=a,b" as plain text.
     deps_of() { grep -ao 'depends=[A-Za-z0-9_,-]*' "$tmp/out/modules/$1.ko" | head -n1 | sed 's/^depends=//' | tr ',' ' '; }
     fetch_mod() {
@@ -152,8 +159,48 @@ fetch_612() {
     unpack 6.12 "$deb"
 }
 
+# Debian 13 backports (7.x): the versioned linux-image package is only a shell depending on
+# linux-binary-<ver> (vmlinuz under usr/lib/modules/<ver>/) and linux-modules-<ver> (.ko.xz);
+# fetch both. The version comes from the suite's metapackage; only that suite is in the private
+# sources, so its package is the candidate despite backports' low pin priority.
+fetch_73() {
+    local mirror apt pkg ver deb debs d
+    [ -s "$CACHE/7.3/vmlinuz" ] && [ -z "${NESTED_REFRESH:-}" ] && return 0
+    need_tools
+    # A cached pair: the newest linux-binary-7.* and the linux-modules-* of the same version.
+    deb=$(ls "$CACHE/debs/linux-binary-7."*-cloud-amd64_*.deb 2>/dev/null | sort -V | tail -n1 || true)
+    d=${deb/linux-binary-/linux-modules-}
+    debs=
+    [ -n "$deb" ] && [ -e "$d" ] && debs="$deb $d"
+    if [ -z "$debs" ]; then
+        mirror=$(debian_mirror | head -n1)
+        [ -n "$mirror" ] || skip "no Debian mirror URI found in /etc/apt/sources.list.d/"
+        apt=$CACHE/apt-trixie-backports
+        mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial"
+        echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie-backports main" >"$apt/sources.list"
+        set -- -o Dir::Etc::sourcelist="$apt/sources.list" -o Dir::Etc::sourceparts=/dev/null \
+               -o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt/cache" \
+               -o APT::Sandbox::User=root
+        apt-get "$@" -q update >&2 || skip "apt-get update for trixie-backports failed (offline or missing keyring?)"
+        ls "$apt/lists/"*_dists_trixie-backports_main_binary-amd64_Packages* >/dev/null 2>&1 ||
+            skip "apt-get update fetched no trixie-backports package index from $mirror (offline or keyring?)"
+        pkg=$(apt-cache "$@" depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-7\.[0-9]+\./ { print $2; exit }')
+        [ -n "$pkg" ] || skip "linux-image-cloud-amd64 in trixie-backports does not resolve to a 7.x kernel"
+        ver=${pkg#linux-image-}
+        debs=
+        for d in "linux-binary-$ver" "linux-modules-$ver"; do
+            apt-cache "$@" show "$d" >/dev/null 2>&1 || skip "$pkg: no package $d in trixie-backports"
+            (cd "$CACHE/debs" && apt-get "$@" download -q "$d" >&2) || skip "apt-get download $d (trixie-backports) failed"
+            debs="$debs $(ls "$CACHE/debs/${d}_"*.deb | head -n1)"
+        done
+    fi
+    # shellcheck disable=SC2086 # two paths without blanks
+    unpack 7.3 $debs
+}
+
 case $want in
     6.1) fetch_61; echo "$CACHE/6.1" ;;
     6.12) fetch_612; echo "$CACHE/6.12" ;;
-    all) fetch_61; fetch_612; echo "$CACHE/6.1"; echo "$CACHE/6.12" ;;
+    7.3) fetch_73; echo "$CACHE/7.3" ;;
+    all) fetch_61; fetch_612; fetch_73; echo "$CACHE/6.1"; echo "$CACHE/6.12"; echo "$CACHE/7.3" ;;
 esac

@@ -1,6 +1,7 @@
 #!/bin/bash
 # run-platform.sh PLATFORM [--script FILE] — boot one emulated nested platform (bochs-vmx-6.1,
-# bochs-vmx-6.12, qemu-svm-6.1, qemu-svm-6.12) with real KVM loaded nested=1, run matrix.sh inside
+# bochs-vmx-6.12, bochs-vmx-7.3, qemu-svm-6.1, qemu-svm-6.12, qemu-svm-7.3) with real KVM loaded
+# nested=1, run matrix.sh inside
 # and re-emit its TAP as "ok N - PLATFORM: ..." with a plan. --script FILE (for iterating on guest
 # code) runs FILE instead (sh; cwd /tmp, /bin/vmm, /guests), streams the serial console and exits
 # with FILE's status: ~10 s a loop on QEMU, 1-3 min on Bochs. --help lists the environment knobs.
@@ -11,16 +12,19 @@ root=$(cd "$here/../.." && pwd)
 
 usage() {
     cat >&2 <<USAGE
-usage: $0 {bochs-vmx-6.1|bochs-vmx-6.12|qemu-svm-6.1|qemu-svm-6.12} [--script FILE]
+usage: $0 {bochs-vmx-6.1|bochs-vmx-6.12|bochs-vmx-7.3|qemu-svm-6.1|qemu-svm-6.12|qemu-svm-7.3} [--script FILE]
   --script FILE    run FILE inside instead of matrix.sh; exit status is FILE's (124 timeout, 77 unavailable)
 environment:
   VMM_STATIC       static vmm binary, becomes /bin/vmm (default <repo>/vmm.static)
   GUESTS           directory copied to /guests (default <repo>/guests/build)
-  NESTED_TIMEOUT   emulator timeout in seconds (default 480 Bochs, 360 QEMU)
+  NESTED_TIMEOUT   emulator timeout in seconds (default 600 Bochs, 360 QEMU)
   NESTED_DEADLINE  epoch seconds no run may pass (set by run-all.sh from NESTED_BUDGET)
   NESTED_OUT       logs and work dirs (default tests/nested/out); serial log: PLATFORM[.script].log
   NESTED_KEEP=1    keep the work dir (initrd, ISO, bochsrc, emulator log)
   NESTED_APPEND    extra kernel parameters (e.g. loglevel=7 to see boot messages)
+  NESTED_BOCHS_CPU Bochs CPU model (default per kernel: corei7_skylake_x, corei7_haswell_4770 for 7.3)
+  MATRIX_N, MATRIX_KICK, MATRIX_LEAK_TRIES
+                   passed to matrix.sh inside (its defaults unless set; bochs-vmx-7.3: MATRIX_N=1000)
 USAGE
     exit 2
 }
@@ -33,8 +37,8 @@ if [ $# -gt 0 ]; then
     [ -r "$script" ] || { echo "run-platform: cannot read $2" >&2; exit 2; }
 fi
 case $platform in
-    bochs-vmx-6.1|bochs-vmx-6.12) emu=bochs vendor=intel ;;
-    qemu-svm-6.1|qemu-svm-6.12) emu=qemu vendor=amd ;;
+    bochs-vmx-6.1|bochs-vmx-6.12|bochs-vmx-7.3) emu=bochs vendor=intel ;;
+    qemu-svm-6.1|qemu-svm-6.12|qemu-svm-7.3) emu=qemu vendor=amd ;;
     *) usage ;;
 esac
 kernel=${platform##*-}
@@ -105,6 +109,16 @@ cp "$kdir"/modules/*.ko "$kdir/$vendor.order" "$ir/lib/nested/"
 mv "$ir/lib/nested/$vendor.order" "$ir/lib/nested/order"
 if [ -n "$script" ]; then cp "$script" "$ir/test.sh"; else cp "$here/matrix.sh" "$ir/test.sh"; fi
 echo "$platform" >"$ir/platform"
+# The matrix's knobs, from the caller's environment, reach matrix.sh through /init. Bochs's
+# haswell model (needed by 7.3) takes an L2 signal exit on nearly every loop iteration (~3,600 per
+# 4,000, against ~110 on skylake_x): 1,000 iterations still give hundreds of L2 INTR exits per
+# case, at a quarter of the time. The leak case runs until the leak, whatever MATRIX_N.
+case $platform in bochs-vmx-7.*) : "${MATRIX_N:=1000}" ;; esac
+: >"$ir/matrix.env"
+for v in MATRIX_N MATRIX_KICK MATRIX_LEAK_TRIES; do
+    eval "val=\${$v:-}"
+    [ -n "$val" ] && printf "export %s='%s'\n" "$v" "$val" >>"$ir/matrix.env"
+done
 
 cat >"$ir/init" <<'EOF'
 #!/bin/busybox sh
@@ -113,7 +127,9 @@ cat >"$ir/init" <<'EOF'
 export PATH=/bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; mount -t tmpfs tmp /tmp
 PLATFORM=$(cat /platform); export PLATFORM
+. /matrix.env
 echo "VMM-NESTED-INIT $PLATFORM"
+t_init=$(cut -d' ' -f1 /proc/uptime)
 last=$(tail -n1 /lib/nested/order) times=
 for m in $(cat /lib/nested/order); do
     t0=$(cut -d' ' -f1 /proc/uptime)
@@ -124,10 +140,13 @@ done
 # Emulated (guest clock) seconds: where the boot went, independent of the host's load.
 echo "# guest uptime: insmod$times"
 [ -c /dev/kvm ] && echo "VMM-NESTED-KVM-READY $(cat /sys/module/$last/parameters/nested)"
-echo "# kernel $(uname -r); cpu flags: $(grep -m1 -ow -e vmx -e svm /proc/cpuinfo | tr '\n' ' ')"
+echo "# kernel $(uname -r); cpu: $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2-); flags: $(grep -m1 -ow -e vmx -e svm /proc/cpuinfo | tr '\n' ' ')$(env | grep '^MATRIX_' | tr '\n' ' ')"
 cd /tmp
+t_test=$(cut -d' ' -f1 /proc/uptime)
 sh /test.sh "$PLATFORM"
-echo "VMM-NESTED-END rc=$?"
+rc=$?
+echo "# guest uptime: /init $t_init, test start $t_test, test end $(cut -d' ' -f1 /proc/uptime)"
+echo "VMM-NESTED-END rc=$rc"
 # poweroff -f does not drain the console: give the (slow, emulated) UART time to send the tail.
 sleep 2
 poweroff -f
@@ -143,7 +162,7 @@ serial=$work/serial.out
 : >"$serial"
 
 if [ $emu = bochs ]; then
-    timeout_s=${NESTED_TIMEOUT:-480}
+    timeout_s=${NESTED_TIMEOUT:-600}
     iso=$work/iso
     mkdir -p "$iso/isolinux"
     cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$iso/isolinux/"
@@ -157,8 +176,12 @@ if [ $emu = bochs ]; then
     # Debian's Bochs has no headless display: rfb with timeout=0 needs no client. sync=none and a
     # fixed ips make runs deterministic and as fast as the host allows. The dummy sound drivers
     # matter: without an ALSA card, Bochs 2.7's default sound driver aborts ("buffer overflow").
+    # 7.3 panics at once on skylake_x (and icelake_u) in fpstate_reset(); haswell boots it, but is
+    # far slower in L2 (README), so the 6.x kernels keep skylake_x.
+    case $kernel in 7.*) bcpu=corei7_haswell_4770 ;; *) bcpu=corei7_skylake_x ;; esac
+    bcpu=${NESTED_BOCHS_CPU:-$bcpu}
     cat >"$work/bochsrc" <<EOF
-cpu: model=corei7_skylake_x, count=1, ips=200000000, reset_on_triple_fault=1, ignore_bad_msrs=1
+cpu: model=$bcpu, count=1, ips=200000000, reset_on_triple_fault=1, ignore_bad_msrs=1
 megs: 512
 romimage: file=/usr/share/bochs/BIOS-bochs-latest, options=fastboot
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
