@@ -168,9 +168,11 @@ check_class() { # check_class CLASS
 }
 
 t0=$(cut -d' ' -f1 /proc/uptime)
+echo "VMM-SCAN-BEGIN"
 timeout 600 "$VMM" scan --nested --kernel "$G/scan-$arch.elf" --timeout=500s --json="$W/scan.json" \
 	>"$ST" 2>"$W/scan.err"
 st=$? out=$ST err=$W/scan.err
+echo "VMM-SCAN-END"
 t1=$(cut -d' ' -f1 /proc/uptime)
 secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 # The results leave the platform on the serial console, for tests/nested/scan-table.sh.

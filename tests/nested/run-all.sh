@@ -45,7 +45,12 @@ else
     done
 fi
 
-echo "# boot times (s, wall clock): platform, /init reached, nested /dev/kvm ready, finished; emulator CPU"
+echo "# boot times (s, wall clock): platform, /init reached, nested /dev/kvm ready, finished; emulator CPU; the vmm scan"
 cat "$out"/*.times 2>/dev/null | sed 's/^/#   /' || true
+# What the scan found, platform by platform (the JSON files stay in $out).
+if command -v jq >/dev/null && ls "$out"/*[0-9].log >/dev/null 2>&1; then
+    echo "# vmm scan, merged (tests/nested/scan-table.sh):"
+    "$here/scan-table.sh" "$out"/*[0-9].log 2>&1 | sed 's/^/#   /' || true
+fi
 echo "# run-all: $(($(date +%s) - start)) s in total"
 exit $rc
