@@ -48,8 +48,8 @@ ok '[ $rc = 0 ] && [ $(jq -r "[.classes[].class] | join(\",\")" "$json") = "sreg
 	"scan-svm.elf, --classes=sregs,msr:0x10,fpu: those three, in the table's order ($rc)"
 
 run_vmm scan -k "$G/scan-vmx.elf" --classes=list
-ok '[ $rc = 0 ] && grep -q "^sregs  *KVM_SET_SREGS" "$out" && grep -q "^msr:0x" "$out" && grep -q "^nested-state .*N/A" "$out"' \
-	"--classes=list: the classes of this host and why some cannot run"
+ok '[ $rc = 0 ] && grep -q "^sregs  *KVM_SET_SREGS" "$out" && grep -q "^msr:0x" "$out" && grep -q "^nested-state  *KVM_SET_NESTED_STATE" "$out"' \
+	"--classes=list: the classes of this host, every MSR and the nested state among them"
 run_vmm scan -k "$G/scan-vmx.elf" --classes=sregs,bogus
 ok '[ $rc = 2 ] && [ $(wc -l <"$err") = 1 ] && grep -q "bogus" "$err"' \
 	"--classes with an unknown class: status 2, one line naming it"
