@@ -54,7 +54,7 @@ FORCE:
 guests:
 	$(MAKE) -C guests
 
-.PHONY: all guests check check-host check-unit check-e2e check-nested \
+.PHONY: all guests check check-host check-unit check-e2e check-e2e-emulated check-nested \
 	run install uninstall deb clean bench bench-quick FORCE
 
 include tests/tests.mk

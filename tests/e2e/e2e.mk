@@ -14,3 +14,9 @@ tests/build/mklog: tests/e2e/mklog.c exitlog.o binlog.o record.o report.o $(wild
 
 check-e2e: vmm guests tests/build/mklog
 	$(PROVE) $(E2E_PROVE_FLAGS) tests/e2e/*.t
+
+# Without a /dev/kvm of this host's own: the same tests on the real KVM inside the emulated AMD
+# platform (tests/e2e/emulated.sh; E2E_EMULATED=FILE.t... picks some).
+check-e2e-emulated: vmm.static guests tests/build/mklog
+	./tests/e2e/emulated.sh $(E2E_EMULATED) | tee tests/build/e2e-emulated.tap
+	@! grep -q '^not ok' tests/build/e2e-emulated.tap
