@@ -433,13 +433,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			break;
 		}
 		if (cfg->kick_jitter_given && !cfg->kick_ns) {
-			report("--kick-jitter: needs --kick (there are no "
-			       "kicks to jitter)");
+			report("--kick-jitter=%u: there are no kicks to jitter: "
+			       "add --kick=INTERVAL", cfg->kick_jitter);
 			failed = true;
 		}
 		if (cfg->log_format != LOG_AUTO && !cfg->log_path) {
-			report("--log-format: there is no log: add --log=FILE "
-			       "(- = stdout)");
+			static const char *const names[] = { "text", "jsonl",
+							     "bin" };
+
+			report("--log-format=%s: there is no log: add --log=FILE "
+			       "(- = stdout)", names[cfg->log_format]);
 			failed = true;
 		}
 		resolve_log_format(cfg);

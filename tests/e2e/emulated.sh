@@ -21,15 +21,18 @@ skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 
 # ---- the bundle: /guests inside ----
 rm -rf "$B"
-mkdir -p "$B/bin" "$B/real" "$B/lib" "$B/e2e" "$B/tests/build"
+# The tests sit at /guests/tests/e2e, so that their E2E_ROOT is /guests (tests/build/mklog).
+mkdir -p "$B/bin" "$B/real" "$B/lib" "$B/tests/e2e" "$B/tests/build"
 cp "$root"/guests/build/*.elf "$root"/guests/build/*.bin "$B/" 2>/dev/null || true
-cp "$here"/*.t "$here"/lib.sh "$B/e2e/"
-cp "$here"/*.py "$B/e2e/" 2>/dev/null || true
+cp "$here"/*.t "$here"/lib.sh "$B/tests/e2e/"
+cp "$here"/*.py "$B/tests/e2e/" 2>/dev/null || true
 [ -x "$root/tests/build/mklog" ] && cp "$root/tests/build/mklog" "$B/tests/build/"
 # A tool runs through the dynamic loader copied with it: the initramfs has no /lib.
 tool() {
     local t=$1 p lib
-    p=$(type -P "$t") || return 0
+    # Debian's own binaries, not a shim of a user's PATH (pyenv's python3 is a script).
+    p=/usr/bin/$t
+    [ -x "$p" ] || p=$(type -P "$t") || return 0
     cp -L "$p" "$B/real/$t"
     for lib in $(ldd "$p" 2>/dev/null | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }'); do
         [ -e "$B/lib/$(basename "$lib")" ] || cp -L "$lib" "$B/lib/"
@@ -42,9 +45,9 @@ for t in bash jq timeout stat od script dd seq sort tail head cut tr wc grep sed
          id cmp cat ls mkfifo truncate sleep kill chmod rm cp mv date printf tee xargs uniq md5sum; do
     tool "$t"
 done
-if command -v python3 >/dev/null; then
-    py=$(python3 -c 'import sys; print(sys.prefix)')
-    ver=$(python3 -c 'import sys; print("python%d.%d" % sys.version_info[:2])')
+if [ -x /usr/bin/python3 ]; then
+    py=$(/usr/bin/python3 -c 'import sys; print(sys.prefix)')
+    ver=$(/usr/bin/python3 -c 'import sys; print("python%d.%d" % sys.version_info[:2])')
     mkdir -p "$B/py/lib"
     (cd "$py/lib" && tar cf - --exclude=test --exclude=__pycache__ --exclude=idlelib --exclude=tkinter \
         --exclude=ensurepip --exclude=lib2to3 "$ver") | tar xf - -C "$B/py/lib"
@@ -60,7 +63,7 @@ inner=$B/run.sh
     echo 'cd /tmp'
     for t in "${tests[@]}"; do
         echo "echo 'E2E-BEGIN $t'"
-        echo "VMM=/bin/vmm GUESTS=/guests VMM_TIMEOUT=120 bash /guests/e2e/$t 2>&1 | grep -a -E '^(not )?ok |^1\\.\\.|^#|^Bail out'"
+        echo "VMM=/bin/vmm GUESTS=/guests VMM_TIMEOUT=120 bash /guests/tests/e2e/$t 2>&1 | grep -a -E '^(not )?ok |^1\\.\\.|^#|^Bail out'"
         echo "echo 'E2E-END $t'"
     done
 } >"$inner"

@@ -91,8 +91,9 @@ need_kvm() {
 	for k in hello16.bin hello32.elf hello64.elf hello64.bin fail.elf triple.elf \
 		 exits.elf regs.elf spin.elf; do
 		[ -f "$GUESTS/$k" ] || bail "$GUESTS/$k missing (make -C guests)"
-		cp "$GUESTS/$k" "$T/g/$k"
 	done
+	# Every bundled kernel: a test may use any of them.
+	cp "$GUESTS"/*.elf "$GUESTS"/*.bin "$T/g/" 2>/dev/null
 	G=$T/g
 }
 
