@@ -29,7 +29,7 @@ enum {
 };
 
 #define SCAN_KICK_NS	200000ull	/* vmm scan's default --kick */
-#define SCAN_REPEAT	3
+#define SCAN_REPEAT	2
 
 static const struct argp_option options[] = {
 	{ 0, 0, 0, 0, "The test kernel:", 1 },
@@ -114,7 +114,7 @@ static const struct argp_option options[] = {
 	  "list to print this host's classes", 7 },
 	{ "repeat", OPT_REPEAT, "N", 0,
 	  "Write-backs per class in L1 state, and in each kind of L2 state "
-	  "(default 3)", 7 },
+	  "(default 2)", 7 },
 	{ "json", OPT_JSON, "FILE", 0, "Write the results as JSON to FILE",
 	  7 },
 	{ 0 }
