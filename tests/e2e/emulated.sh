@@ -26,7 +26,7 @@ mkdir -p "$B/bin" "$B/real" "$B/lib" "$B/tests/e2e" "$B/tests/build"
 cp "$root"/guests/build/*.elf "$root"/guests/build/*.bin "$B/" 2>/dev/null || true
 cp "$here"/*.t "$here"/lib.sh "$B/tests/e2e/"
 cp "$here"/*.py "$B/tests/e2e/" 2>/dev/null || true
-[ -x "$root/tests/build/mklog" ] && cp "$root/tests/build/mklog" "$B/tests/build/"
+# tests/build/mklog (report.t) is dynamically linked: it goes through the loader like the tools.
 # A tool runs through the dynamic loader copied with it: the initramfs has no /lib.
 tool() {
     local t=$1 p lib
@@ -41,8 +41,12 @@ tool() {
         "${2:-}" "$t" >"$B/bin/$t"
     chmod +x "$B/bin/$t"
 }
+if [ -x "$root/tests/build/mklog" ]; then
+    PATH=$root/tests/build:$PATH tool mklog
+    mv "$B/bin/mklog" "$B/tests/build/mklog"
+fi
 for t in bash jq timeout stat od script dd seq sort tail head cut tr wc grep sed awk env mktemp \
-         id cmp cat ls mkfifo truncate sleep kill chmod rm cp mv date printf tee xargs uniq md5sum; do
+         id cmp diff cat ls mkfifo truncate sleep kill chmod rm cp mv date printf tee xargs uniq md5sum; do
     tool "$t"
 done
 if [ -x /usr/bin/python3 ]; then
@@ -60,6 +64,8 @@ inner=$B/run.sh
 {
     echo 'export PATH=/guests/bin:$PATH'
     echo 'mkdir -p /dev/pts; mount -t devpts devpts /dev/pts 2>/dev/null'
+    # bash's <(...) needs /dev/fd, which devtmpfs does not make.
+    echo '[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd'
     echo 'cd /tmp'
     for t in "${tests[@]}"; do
         echo "echo 'E2E-BEGIN $t'"
