@@ -162,7 +162,7 @@ int binlog_claim(struct binlog *b, struct binlog_cursor *c, size_t slots)
 	return 0;
 }
 
-/* From another thread (vmm's main thread, on its timer): have the file's
+/* From another thread (vmm's log thread, on its timer): have the file's
  * pages BINLOG_AHEAD past the last chunk claimed allocated and mapped, so
  * that the writers' claims make no page faults.  Populating a page costs
  * microseconds on some hosts; it is done outside the lock. */

@@ -467,7 +467,7 @@ void exitlog_start(struct exitlog *log, uint64_t t0_ns)
 		binlog_start(&log->bin, t0_ns);
 }
 
-/* The main thread's part of a binary log: pages ready ahead of the vCPUs. */
+/* The log thread's part of a binary log: pages ready ahead of the vCPUs. */
 int exitlog_prepare(struct exitlog *log)
 {
 	int err = log->format == LOG_BIN ? binlog_prepare(&log->bin) : 0;
@@ -612,7 +612,7 @@ int exitlog_flush(struct exitlog *log, struct logbuf *b)
 	return err;
 }
 
-/* The main thread's flush: every ring's pending records at once, merged by
+/* The log thread's flush: every ring's pending records at once, merged by
  * seq, so that a text log of several vCPUs reads in order (but for what a
  * vCPU whose ring filled between two timer ticks wrote on its own). */
 int exitlog_flush_all(struct exitlog *log, struct logbuf *const *bufs,

@@ -4,7 +4,7 @@
  * Each vCPU copies its records into its own buffer (no locks, no stdio, no
  * syscall, no formatting per exit) and formats a full buffer in one go, with
  * the formatter's code and tables hot in the cache, then writes the text in
- * large blocks under the log's lock, so records never tear.  The main thread
+ * large blocks under the log's lock, so records never tear.  The log thread
  * also formats what is pending every LOG_FLUSH_NS, so that `tail -f` keeps
  * up with a slow or hung guest.  The binary
  * format (binlog.h) skips all that: a record is stored into the file's
@@ -39,7 +39,7 @@ struct exitlog {
 };
 
 /* A ring the owner thread fills without a lock; whoever formats (the owner
- * when it is full, the main thread on its timer) holds lock. */
+ * when it is full, the log thread on its timer) holds lock. */
 struct logbuf {
 	struct binlog_cursor cur;	/* LOG_BIN */
 	struct exit_record *rec;	/* LOGBUF_RECORDS of them */

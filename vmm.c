@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #define STATUS_REFRESH_NS 250000000ull
@@ -300,6 +301,59 @@ static void flush_logs(struct vm *vm, const struct run_info *ri)
 			    EXIT_HOST);
 }
 
+/* The log's own thread: it flushes every LOG_FLUSH_NS, so that a write
+ * blocked on a slow reader never holds up the main thread's deadlines and
+ * signals.  It stops before the main thread's last flush. */
+struct log_writer {
+	struct vm *vm;
+	const struct run_info *ri;
+	pthread_t thread;
+	atomic_bool stop;
+	bool started;
+};
+
+static void *log_writer_main(void *arg)
+{
+	struct log_writer *w = arg;
+	const struct timespec pause = { 0, LOG_FLUSH_NS };
+
+	/* A binary log's pages are prepared at once, alongside the vCPUs. */
+	while (!atomic_load(&w->stop)) {
+		flush_logs(w->vm, w->ri);
+		nanosleep(&pause, NULL);
+	}
+	return NULL;
+}
+
+static int log_writer_start(struct log_writer *w, struct vm *vm,
+			    const struct run_info *ri)
+{
+	int err;
+
+	w->vm = vm;
+	w->ri = ri;
+	atomic_init(&w->stop, false);
+	w->started = false;
+	if (!vm->logging)
+		return 0;
+	err = pthread_create(&w->thread, NULL, log_writer_main, w);
+	if (err) {
+		errno = err;
+		return report_errno(EXIT_HOST, "starting the log thread");
+	}
+	w->started = true;
+	return 0;
+}
+
+static void log_writer_stop(struct log_writer *w)
+{
+	if (!w->started)
+		return;
+	atomic_store(&w->stop, true);
+	pthread_join(w->thread, NULL);
+	w->started = false;
+}
+
 /* Sleep until a verdict, a signal or a deadline. */
 static void wait_for_verdict(struct vm *vm, int sigfd, struct run_info *ri)
 {
@@ -308,10 +362,6 @@ static void wait_for_verdict(struct vm *vm, int sigfd, struct run_info *ri)
 				 { vm->verdict.wake_fd, POLLIN, 0 } };
 	bool status_line = show_status(cfg);
 	uint64_t next_status = vm->t0_ns + STATUS_REFRESH_NS;
-	bool log_timer = vm->logging;
-	/* A binary log's pages are prepared at once, alongside the vCPUs. */
-	uint64_t next_flush = vm->t0_ns + (vm->log.format == LOG_BIN ? 0 :
-					   LOG_FLUSH_NS);
 
 	while (!verdict_stopping(&vm->verdict)) {
 		uint64_t now = now_ns(), wake = UINT64_MAX;
@@ -339,12 +389,6 @@ static void wait_for_verdict(struct vm *vm, int sigfd, struct run_info *ri)
 			wake = add_sat(vm->t0_ns, cfg->duration_ns);
 		if (status_line && next_status < wake)
 			wake = next_status;
-		if (log_timer && now >= next_flush) {
-			flush_logs(vm, ri);
-			next_flush = now + LOG_FLUSH_NS;
-		}
-		if (log_timer && next_flush < wake)
-			wake = next_flush;
 		poll(fds, 2, poll_ms(now, wake));
 		drain_wake(vm->verdict.wake_fd);
 		if (take_signal(sigfd, &vm->verdict))
@@ -390,6 +434,7 @@ static int run(struct vm *vm, struct vcpu *vcpus, struct kick_vcpu **kv,
 	uint64_t seed = cfg->seed_given ? cfg->seed : now_ns() ^ getpid();
 	struct kicker kicker;
 	struct run_info ri = { vm, vcpus, cfg->vcpus, &kicker, 0, 0, { 0, 0 } };
+	struct log_writer writer;
 	unsigned started = 0;
 	int r = 0;
 
@@ -402,6 +447,8 @@ static int run(struct vm *vm, struct vcpu *vcpus, struct kick_vcpu **kv,
 	vm->t0_ns = now_ns();
 	if (vm->logging)
 		exitlog_start(&vm->log, vm->t0_ns);
+	if ((r = log_writer_start(&writer, vm, &ri)))
+		return r;
 	for (; started < cfg->vcpus && !r; started++)
 		r = vcpu_start(&vcpus[started]);
 	if (r) {
@@ -412,6 +459,7 @@ static int run(struct vm *vm, struct vcpu *vcpus, struct kick_vcpu **kv,
 	}
 	wait_for_verdict(vm, sigfd, &ri);
 	stop_vcpus(vm, &kicker, vcpus, started, sigfd);
+	log_writer_stop(&writer);
 	if (vm->logging)
 		flush_logs(vm, &ri);	/* the last records, in seq order */
 	ri.elapsed_ns = now_ns() - vm->t0_ns;
