@@ -442,8 +442,11 @@ static int run(struct vm *vm, struct vcpu *vcpus, struct kick_vcpu **kv,
 	if (cfg->verbosity > 0)
 		summary_setup(vm, &kicker);
 	clock_gettime(CLOCK_REALTIME, &ri.start);
-	if ((r = summary_log_header(&ri)))
-		return r == EPIPE ? EXIT_SIGPIPE : EXIT_HOST;
+	/* A log that cannot take its header still gets the summary. */
+	if ((r = summary_log_header(&ri))) {
+		verdict_set(&vm->verdict, r == EPIPE ? EXIT_SIGPIPE : EXIT_HOST);
+		r = 0;
+	}
 	vm->t0_ns = now_ns();
 	if (vm->logging)
 		exitlog_start(&vm->log, vm->t0_ns);
