@@ -74,6 +74,7 @@ struct scan {
 	uint64_t mark_check, mark_hyp, mark_t;
 	unsigned passed_over;	/* L2 exits of the wrong kind, while arming */
 	uint64_t seen_pending[2];	/* L2 signal exits by RUN_PENDING */
+	bool self_kick;		/* make the next KVM_RUN return -EINTR */
 	int announce;		/* experiment to name in the next record */
 	struct scan_dev *dev;
 	size_t ndev, devcap;
@@ -89,7 +90,10 @@ void scan_message(struct scan *s, uint32_t value);
 void scan_guest_line(struct scan *s, const char *line, size_t len);
 
 /* Once per exit, after dispatch and the log (which numbers the record):
- * arm, write back, open and close windows.
+ * arm, write back, open and close windows.  When no signal exit comes in
+ * the wanted state, it sets self_kick at an I/O exit in that state: the
+ * caller then enters with immediate_exit, and KVM_RUN completes the I/O and
+ * returns -EINTR in that state at once, as a kick would make it.
  * Returns the SYNC_* sets to mark dirty for the next entry; *stop is set
  * when the scan is over. */
 uint8_t scan_step(struct scan *s, const struct exit_record *rec, bool *stop);

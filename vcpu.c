@@ -355,6 +355,10 @@ static void scan_after(struct vcpu *v, const struct exit_record *rec,
 	v->scan_dirty = scan_step(v->scan, rec, &stop);
 	if (stop)
 		verdict_set(&v->vm->verdict, EXIT_OK);
+	if (v->scan->self_kick) {
+		v->run->immediate_exit = 1;	/* cleared after the return */
+		v->scan->self_kick = false;
+	}
 }
 
 static void vcpu_loop(struct vcpu *v)
@@ -375,6 +379,9 @@ static void vcpu_loop(struct vcpu *v)
 		int ret = ioctl(v->fd, KVM_RUN, 0);
 		int err = ret < 0 ? errno : 0;
 		uint64_t t = now_ns();
+
+		if (v->scan)
+			v->run->immediate_exit = 0;	/* a scan's self-kick */
 
 		if (ret < 0 && err != EINTR && err != EAGAIN) {
 			report("vcpu %u: KVM_RUN: %s", v->index, strerror(err));

@@ -429,10 +429,17 @@ static void test_sigkill(void **state)
 		      d.unnumbered, (unsigned long long)d.torn);
 	assert_true(d.n > 0);
 	assert_true(d.torn <= 2);	/* at most one slot per writer */
-	for (size_t i = 0; i < d.n; i++) {
+	/* Seq is taken before the record is stored: a writer killed between
+	 * the two leaves one seq unused, so each writer may leave one gap of
+	 * one (its record in flight, never written); nothing written is lost. */
+	for (size_t i = 0, gaps = 0; i < d.n; i++) {
 		const struct exit_record *r = &d.rec[i];
 
-		assert_int_equal(r->seq, i);	/* gap-free */
+		if (r->seq != i + gaps) {
+			gaps++;
+			assert_int_equal(r->seq, i + gaps);
+			assert_true(gaps <= 2);
+		}
 		assert_true(r->vcpu < 2);
 		/* Each writer's records, all of them, in its order. */
 		assert_int_equal(r->t_ns, next[r->vcpu]);
