@@ -19,7 +19,11 @@
 #define BASELINE_CHECKS	8	/* clean passes before the first write */
 #define WINDOW_PASSES	2	/* whole passes after a write */
 #define PREFER_EXITS	32	/* L2 exits passed over for the wanted kind */
-#define SELF_KICK_NS	2000000	/* wait for a real kick this long, then make one */
+/* Heartbeats to wait for a real kick before making one (guest clocks run
+ * slow in an emulator, so heartbeats, not time): any kind of exit, and
+ * the run-pending kind, which only a kick at L1's VM entry gives. */
+#define SELF_KICK_BEATS		8
+#define SELF_KICK_PENDING_BEATS	64
 
 static const char *const state_why[] = {
 	[EXP_PENDING] = "not run: the scan stopped before it",
@@ -214,11 +218,12 @@ static uint8_t arm(struct scan *s, const struct exit_record *rec)
 	struct scan_exp *e = &s->exp[s->next];
 
 	/* Signal exits in L2 state are rare on some hosts (Bochs's
-	 * skylake_x): make one at an I/O exit of that state.  Not for the
-	 * run-pending kind, which only a kick at L1's VM entry gives. */
+	 * skylake_x): make one at an I/O exit of that state (it is of the
+	 * running kind; the run-pending one is waited for longer). */
 	if (rec->reason == KVM_EXIT_IO && rec->level == e->level &&
-	    rec->t_ns - s->mark_t > SELF_KICK_NS &&
-	    (e->want_pending != 1 || rare(s, 1))) {
+	    s->hb_check - s->mark_check >=
+	    (e->want_pending == 1 && !rare(s, 1) ? SELF_KICK_PENDING_BEATS :
+	     SELF_KICK_BEATS)) {
 		s->self_kick = true;
 		return 0;
 	}

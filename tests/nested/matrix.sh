@@ -221,7 +221,7 @@ check "scan: the L1-state controls are clean (no INVALID class${invalid:+: $inva
 # record of the entry after the first L2-state write-back names it, and the deviation came later.
 c=sregs; [ $arch = svm ] && c=debugregs
 out=$W/chain.out err=$W/chain.err log=$W/chain.jsonl
-timeout 300 "$VMM" scan --nested --kernel "$G/scan-$arch.elf" --classes=$c --repeat=2 --timeout=240s \
+timeout 300 "$VMM" scan --nested --kernel "$G/scan-$arch.elf" --classes=$c --repeat=4 --timeout=240s \
 	--json="$W/chain.json" --log="$log" --log-format=jsonl >"$out" 2>"$err"
 st=$?
 ws=$(sed -n 's/.*"first":{[^}]*"seq":\([0-9]*\),"write_seq":\([0-9]*\)}.*/\2/p' "$W/chain.json")
