@@ -20,10 +20,10 @@
 #define WINDOW_PASSES	2	/* whole passes after a write */
 #define PREFER_EXITS	32	/* L2 exits passed over for the wanted kind */
 /* Heartbeats to wait for a real kick before making one (guest clocks run
- * slow in an emulator, so heartbeats, not time): any kind of exit, and
- * the run-pending kind, which only a kick at L1's VM entry gives. */
+ * slow in an emulator, so heartbeats, not time).  Never for the
+ * run-pending kind, which only a kick at L1's VM entry gives: a write made
+ * at a self-made exit in its place found nothing (SVM's DR7 leak). */
 #define SELF_KICK_BEATS		8
-#define SELF_KICK_PENDING_BEATS	64
 
 static const char *const state_why[] = {
 	[EXP_PENDING] = "not run: the scan stopped before it",
@@ -219,11 +219,10 @@ static uint8_t arm(struct scan *s, const struct exit_record *rec)
 
 	/* Signal exits in L2 state are rare on some hosts (Bochs's
 	 * skylake_x): make one at an I/O exit of that state (it is of the
-	 * running kind; the run-pending one is waited for longer). */
+	 * running kind). */
 	if (rec->reason == KVM_EXIT_IO && rec->level == e->level &&
-	    s->hb_check - s->mark_check >=
-	    (e->want_pending == 1 && !rare(s, 1) ? SELF_KICK_PENDING_BEATS :
-	     SELF_KICK_BEATS)) {
+	    s->hb_check - s->mark_check >= SELF_KICK_BEATS &&
+	    (e->want_pending != 1 || rare(s, 1))) {
 		s->self_kick = true;
 		return 0;
 	}
