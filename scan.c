@@ -223,7 +223,7 @@ static uint8_t arm(struct scan *s, const struct exit_record *rec)
 	if (rec->reason == KVM_EXIT_IO && rec->level == e->level &&
 	    s->hb_check - s->mark_check >= SELF_KICK_BEATS &&
 	    (e->want_pending != 1 || rare(s, 1))) {
-		s->self_kick = true;
+		s->self_kick = s->self_kicked = true;
 		return 0;
 	}
 	if (rec->reason != REASON_INTR || rec->level != e->level) {
@@ -236,8 +236,10 @@ static uint8_t arm(struct scan *s, const struct exit_record *rec)
 	}
 	if (e->level == LEVEL_L2)
 		e->pending = (int8_t)writeback_run_pending(&s->host);
-	if (e->pending >= 0)
+	/* What kicks give, not what the scan made itself (always running). */
+	if (e->pending >= 0 && !s->self_kicked)
 		s->seen_pending[e->pending]++;
+	s->self_kicked = false;
 	/* Take the wanted kind of L2 state if it comes soon, else any. */
 	if (e->want_pending >= 0 && e->pending >= 0 &&
 	    e->pending != e->want_pending && !rare(s, e->want_pending) &&

@@ -75,6 +75,7 @@ struct scan {
 	unsigned passed_over;	/* L2 exits of the wrong kind, while arming */
 	uint64_t seen_pending[2];	/* L2 signal exits by RUN_PENDING */
 	bool self_kick;		/* make the next KVM_RUN return -EINTR */
+	bool self_kicked;	/* ... and its INTR is not a kick's */
 	int announce;		/* experiment to name in the next record */
 	struct scan_dev *dev;
 	size_t ndev, devcap;
