@@ -461,6 +461,7 @@ static void test_json_longest_record(void **state)
 		r.run_pending = 1;
 		r.synced = r.dirty = SYNC_ALL;
 		r.has_rip = r.has_cr4 = r.hazard = r.disagree = true;
+		r.has_vmm_ns = true;
 		r.scan_class = "msr:0xffffffffffffffff";	/* longest name */
 		r.scan_level = LEVEL_L2;
 		r.scan_err = EHWPOISON;
@@ -579,8 +580,14 @@ static void test_write_error_trims_torn_line(void **state)
 	(void)state;
 	assert_true(fd >= 0);
 	close(fd);
-	for (int i = 0; i < 100; i++)		/* 100 lines of 40 bytes */
-		snprintf(text + i * 40, 41, "{\"seq\":%03d,\"pad\":\"%019d\"}\n", i, 0);
+	for (int i = 0; i < 100; i++) {		/* 100 lines of 40 bytes */
+		char line[64];
+
+		snprintf(line, sizeof(line), "{\"seq\":%03d,\"pad\":\"%019d\"}\n",
+			 i, 0);
+		memcpy(text + i * 40, line, 40);
+	}
+	text[4000] = 0;
 	signal(SIGXFSZ, SIG_IGN);
 	getrlimit(RLIMIT_FSIZE, &old);
 	lim.rlim_max = old.rlim_max;
