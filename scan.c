@@ -20,10 +20,12 @@
 #define WINDOW_PASSES	2	/* whole passes after a write */
 #define PREFER_EXITS	32	/* L2 exits passed over for the wanted kind */
 /* Heartbeats to wait for a real kick before making one (guest clocks run
- * slow in an emulator, so heartbeats, not time).  Never for the
- * run-pending kind, which only a kick at L1's VM entry gives: a write made
- * at a self-made exit in its place found nothing (SVM's DR7 leak). */
+ * slow in an emulator, so heartbeats, not time).  Longer for the
+ * run-pending kind, which only a kick at L1's VM entry gives (SVM's DR7
+ * leak shows only after it); past that the write is of the running kind,
+ * and the verdict's counts say so. */
 #define SELF_KICK_BEATS		8
+#define SELF_KICK_PENDING_BEATS	64
 
 static const char *const state_why[] = {
 	[EXP_PENDING] = "not run: the scan stopped before it",
@@ -222,7 +224,8 @@ static uint8_t arm(struct scan *s, const struct exit_record *rec)
 	 * running kind). */
 	if (rec->reason == KVM_EXIT_IO && rec->level == e->level &&
 	    s->hb_check - s->mark_check >= SELF_KICK_BEATS &&
-	    (e->want_pending != 1 || rare(s, 1))) {
+	    (e->want_pending != 1 || rare(s, 1) ||
+	     s->hb_check - s->mark_check >= SELF_KICK_PENDING_BEATS)) {
 		s->self_kick = s->self_kicked = true;
 		return 0;
 	}
