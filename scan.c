@@ -202,8 +202,6 @@ static void arm_next(struct scan *s, uint64_t t)
 		s->next++;
 	}
 	mark(s, s->next < s->nexp ? PH_ARM : PH_DONE, t);
-	if (s->phase == PH_DONE)
-		s->t_end = t;
 }
 
 /* A kind of L2 signal exit this host hardly gives (Bochs: nearly every
@@ -252,7 +250,6 @@ static uint8_t arm(struct scan *s, const struct exit_record *rec)
 	e->out = writeback_run(&s->host, &s->cls[e->cls]);
 	e->state = EXP_WRITTEN;
 	e->seq = rec->seq;
-	e->t_ns = rec->t_ns;
 	/* A refused write gets its window too: a set that fails half-way
 	 * may still have changed something. */
 	s->last = (int)s->next;

@@ -42,7 +42,6 @@ struct scan_exp {
 	int8_t pending;		/* what it was: 1, 0, -1 unknown */
 	struct wb_outcome out;
 	uint64_t seq;		/* the signal exit it was written at */
-	uint64_t t_ns;
 };
 
 struct scan_dev {
@@ -79,7 +78,6 @@ struct scan {
 	int announce;		/* experiment to name in the next record */
 	struct scan_dev *dev;
 	size_t ndev, devcap;
-	uint64_t t_end;
 };
 
 int scan_plan(struct scan *s, const struct wb_host *h, const char *classes,
