@@ -8,7 +8,7 @@
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -I.
 LDLIBS  += -lelf -pthread
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -19,9 +19,10 @@ BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 
 SRCS = vmm.c options.c vm.c vcpu.c memory.c boot.c loader.c multiboot.c exitlog.c \
        record.c summary.c kick.c nested.c verdict.c report.c parse.c \
-       console.c iobus.c ns16550.c debugcon.c testexit.c fwcfg.c \
-       platform.c scan.c scanport.c writeback.c binlog.c logreport.c \
-       timeline.c version.c crash.c
+       console.c iobus.c platform.c scan.c writeback.c binlog.c logreport.c \
+       timeline.c version.c crash.c $(HW_SRCS)
+# Device models, one file each, named after what they model.
+HW_SRCS = hw/ns16550.c hw/debugcon.c hw/testexit.c hw/fwcfg.c hw/scanport.c
 OBJS = $(SRCS:.c=.o)
 
 # The version --version and every log carry: 0.1, plus `git describe` in a
@@ -100,6 +101,6 @@ bench-quick: vmm guests bench/floor
 	./bench/bench.sh --quick
 
 clean:
-	rm -f vmm vmm.static *.o .version
+	rm -f vmm vmm.static *.o hw/*.o .version
 	rm -rf tests/build
 	$(MAKE) -C guests clean

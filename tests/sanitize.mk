@@ -12,7 +12,7 @@
 # shadow never covers it (nor needs to) and large --memory values still work.
 
 ASAN_DIR = tests/build/asan
-ASAN_CFLAGS = -O1 -g -fno-omit-frame-pointer -std=gnu11 -Wall -Wextra -Werror \
+ASAN_CFLAGS = -O1 -g -fno-omit-frame-pointer -std=gnu11 -Wall -Wextra -Werror -I. \
 	-D_GNU_SOURCE -pthread -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
 ASAN_OBJS = $(SRCS:%.c=$(ASAN_DIR)/%.o)

@@ -17,7 +17,7 @@ tests/build/test_binlog: binlog.o exitlog.o record.o report.o logreport.o \
 			 timeline.o parse.o
 tests/build/test_kick: kick.o report.o
 tests/build/test_scan: scan.o writeback.o exitlog.o binlog.o record.o report.o
-tests/build/test_platform: fwcfg.o console.o multiboot.o memory.o report.o
+tests/build/test_platform: hw/fwcfg.o console.o multiboot.o memory.o report.o
 
 tests/build/test_%: tests/unit/test_%.c $(wildcard *.h)
 	@mkdir -p $(@D)
