@@ -23,6 +23,8 @@ enum kick_method { KICK_IMMEDIATE_EXIT, KICK_SIGMASK };
 /* PLATFORM_DEFAULT: pc for multiboot kernels, bare otherwise. */
 enum platform { PLATFORM_DEFAULT, PLATFORM_BARE, PLATFORM_PC };
 enum exit_codes { EXIT_CODES_VMM, EXIT_CODES_QEMU };
+/* --results: the order of its keywords (options.c). */
+enum results_mode { RESULTS_OFF, RESULTS_AUTO, RESULTS_COUNT };
 
 #define MAX_INITRDS	32
 #define KICK_MIN_NS	1000	/* shorter kicks cannot be delivered */
@@ -61,7 +63,7 @@ struct config {
 	bool nested;
 	enum platform platform;
 	enum exit_codes exit_codes;
-	bool results;			/* count PASS:/FAIL:/SOTEST lines */
+	enum results_mode results;	/* count PASS:/FAIL:/SOTEST lines */
 	const char *initrd[MAX_INITRDS];	/* multiboot modules, in order */
 	unsigned ninitrd;
 

@@ -79,27 +79,14 @@ void console_init(struct console *c, int fd, bool results)
 	c->tty = fd >= 0 && isatty(fd);
 }
 
-static bool starts(const char *line, size_t len, const char *word)
+/* One vCPU's streams: a result line on both is one result. */
+void console_pair(struct console c[CONSOLES], struct result_copies *copies)
 {
-	size_t n = strlen(word);
-
-	return len >= n && !memcmp(line, word, n);
-}
-
-/* The kvm-unit-tests style (PASS:/FAIL:/SKIP:, then SUMMARY:) and the
- * Cyberus SOTEST style.  Only the first byte is looked at for most lines. */
-void results_scan(struct results *r, const char *line, size_t len)
-{
-	if (!len || (line[0] != 'P' && line[0] != 'F' && line[0] != 'S'))
-		return;
-	if (starts(line, len, "PASS:") || starts(line, len, "SOTEST SUCCESS"))
-		r->pass++;
-	else if (starts(line, len, "FAIL:") || starts(line, len, "SOTEST FAIL"))
-		r->fail++;
-	else if (starts(line, len, "SKIP:") || starts(line, len, "SOTEST SKIP"))
-		r->skip++;
-	else if (starts(line, len, "SUMMARY:"))
-		r->summary++;
+	memset(copies, 0, sizeof(*copies));
+	for (int i = 0; i < CONSOLES; i++) {
+		c[i].copies = copies;
+		c[i].stream = i;
+	}
 }
 
 int console_flush(struct console *c)
@@ -107,7 +94,7 @@ int console_flush(struct console *c)
 	int err;
 
 	if (c->len && c->results_on && !c->midline)
-		results_scan(&c->res, c->line, c->len);
+		results_line(&c->res, c->copies, c->stream, c->line, c->len);
 	if (c->len && c->line_fn && !c->midline)
 		c->line_fn(c->line_arg, c->line, c->len);
 	if (c->len)

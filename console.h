@@ -12,6 +12,8 @@
 #ifndef VMM_CONSOLE_H
 #define VMM_CONSOLE_H
 
+#include "results.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,10 +21,7 @@
 #define CONSOLE_LINE	256
 
 enum { CONSOLE_SERIAL, CONSOLE_DEBUGCON, CONSOLES };
-
-struct results {
-	uint64_t pass, fail, skip, summary;
-};
+_Static_assert(CONSOLES == RESULTS_STREAMS, "a result stream per console");
 
 /* Called with every whole line written (vmm scan reads its reports). */
 typedef void console_line_fn(void *arg, const char *line, size_t len);
@@ -37,14 +36,16 @@ struct console {
 	bool midline;		/* line[0] continues an earlier chunk */
 	bool tty;		/* fd is a terminal: erase the status line */
 	struct results res;
+	struct result_copies *copies;	/* shared by a vCPU's streams */
+	int stream;			/* CONSOLE_SERIAL, CONSOLE_DEBUGCON */
 	char line[CONSOLE_LINE];
 };
 
 void console_init(struct console *c, int fd, bool results);
+void console_pair(struct console c[CONSOLES], struct result_copies *copies);
 int console_putc(struct console *c, char ch);	/* 0, or errno */
 int console_flush(struct console *c);		/* 0, or errno (once) */
 int console_flush_all(struct console c[CONSOLES]);
-void results_scan(struct results *r, const char *line, size_t len);
 
 /* The live status line (summary.c) is drawn through here; the next guest
  * line erases it first, so the two never share a line.  final: it ends

@@ -7,6 +7,7 @@
  * and the only one that also reports KVM_STATE_NESTED_RUN_PENDING).
  */
 #include "nested.h"
+#include "stats.h"
 #include "compat.h"
 #include "report.h"
 #include "vm.h"
@@ -201,34 +202,10 @@ int nested_vcpu_msrs(const struct vm *vm, int vcpu_fd)
 	return 0;
 }
 
-/* Find the guest_mode statistic; returns its offset in the stats file. */
+/* The guest_mode statistic's offset in the stats file, or -1. */
 static off_t stats_find_guest_mode(int fd)
 {
-	struct kvm_stats_header h;
-	size_t desc_size;
-	char *descs;
-	off_t off = -1;
-
-	if (pread(fd, &h, sizeof(h), 0) != sizeof(h))
-		return -1;
-	desc_size = sizeof(struct kvm_stats_desc) + h.name_size;
-	descs = malloc(desc_size * h.num_desc);
-	if (!descs)
-		return -1;
-	if (pread(fd, descs, desc_size * h.num_desc, h.desc_offset) ==
-	    (ssize_t)(desc_size * h.num_desc)) {
-		for (uint32_t i = 0; i < h.num_desc; i++) {
-			struct kvm_stats_desc *d =
-				(void *)(descs + i * desc_size);
-
-			if (!strncmp(d->name, "guest_mode", h.name_size)) {
-				off = h.data_offset + d->offset;
-				break;
-			}
-		}
-	}
-	free(descs);
-	return off;
+	return stats_find(fd, "guest_mode");
 }
 
 bool probe_has_guest_mode_stat(int vcpu_fd)

@@ -106,7 +106,9 @@ static const struct argp_option options[] = {
 	{ "verbose", 'v', 0, 0, "Say more about the setup", 6 },
 	{ "results", OPT_RESULTS, "MODE", 0,
 	  "auto (default: count PASS:/FAIL:/SKIP:/SUMMARY: and SOTEST "
-	  "lines of the guest's output) or off", 6 },
+	  "lines of the guest's output; a FAIL, or a power-off or dead halt "
+	  "before SUMMARY:/SOTEST END, makes status 0 a 1), count (count "
+	  "only) or off", 6 },
 	{ 0, 0, 0, 0, "vmm scan (write-back experiments):", 7 },
 	{ "classes", OPT_CLASSES, "LIST", 0,
 	  "State classes to write back: a list of names (regs, sregs, "
@@ -241,7 +243,7 @@ static bool parse_platform_opt(struct config *cfg, int key, const char *arg)
 {
 	static const char *const platforms[] = { "default", "bare", "pc", 0 };
 	static const char *const codes[] = { "vmm", "qemu", 0 };
-	static const char *const results[] = { "off", "auto", 0 };
+	static const char *const results[] = { "off", "auto", "count", 0 };
 
 	switch (key) {
 	case OPT_PLATFORM:
@@ -256,7 +258,7 @@ static bool parse_platform_opt(struct config *cfg, int key, const char *arg)
 		return true;
 	case OPT_RESULTS:
 		cfg->results = keyword("results", arg, results,
-				       "expected auto or off");
+				       "expected auto, count or off");
 		return true;
 	case OPT_INITRD:
 		add_initrd(cfg, arg);
@@ -467,7 +469,7 @@ static void config_defaults(struct config *cfg)
 	cfg->device = dev && *dev ? dev : "/dev/kvm";
 	cfg->sync_regs = SYNC_DEFAULT;
 	cfg->kick_signal = SIGRTMIN;
-	cfg->results = true;
+	cfg->results = RESULTS_AUTO;
 	cfg->log_format = LOG_AUTO;
 }
 

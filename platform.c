@@ -70,6 +70,13 @@ unsigned platform_entry_vcpus(const struct vm *vm)
 	return vm->pc ? 1 : vm->cfg->vcpus;
 }
 
+/* On a PC, KVM keeps a halted vCPU to itself: deadhalt.c watches for a
+ * halt nothing can end, through the statistics. */
+bool platform_watches_halts(const struct vm *vm)
+{
+	return vm->pc && vm->caps.binary_stats;
+}
+
 /* The VGA text screen is plain RAM that a kernel may write; with -v, show
  * its non-blank rows (character bytes only) after the run. */
 void platform_show_screen(const struct vm *vm)

@@ -29,6 +29,8 @@ static const char *const stream_names[CONSOLES] = { "serial", "debugcon" };
 
 static void add_up(const struct run_info *ri, struct totals *t)
 {
+	struct results dup = { 0 };
+
 	memset(t, 0, sizeof(*t));
 	for (unsigned i = 0; i < ri->n; i++) {
 		const struct vcpu *v = &ri->vcpus[i];
@@ -53,19 +55,20 @@ static void add_up(const struct run_info *ri, struct totals *t)
 			for (int l = 0; l < LEVELS; l++)
 				t->by_reason[s][l] += v->stats.by_reason[s][l];
 		lat_merge(&t->lat, &v->kick.lat);
-		for (int c = 0; c < CONSOLES; c++) {
-			const struct results *r = &v->con[c].res;
-
-			t->stream[c].pass += r->pass;
-			t->stream[c].fail += r->fail;
-			t->stream[c].skip += r->skip;
-			t->stream[c].summary += r->summary;
-			t->res.pass += r->pass;
-			t->res.fail += r->fail;
-			t->res.skip += r->skip;
-			t->res.summary += r->summary;
-		}
+		for (int c = 0; c < CONSOLES; c++)
+			results_add(&t->stream[c], &v->con[c].res);
+		results_add(&dup, &v->copies.dup);
 	}
+	results_total(&t->res, t->stream, &dup);
+}
+
+/* The run's results: the streams' counts, a copy on two streams once. */
+void summary_results(const struct run_info *ri, struct results *run)
+{
+	struct totals t;
+
+	add_up(ri, &t);
+	*run = t.res;
 }
 
 static double per_second(uint64_t n, uint64_t ns)
@@ -187,12 +190,15 @@ void summary_print(const struct run_info *ri)
 		       lat_percentile(&t.lat, 99) / 1e3,
 		       (unsigned long long)t.lat.n,
 		       (unsigned long long)ri->kicker->seed);
-	if (t.res.pass || t.res.fail || t.res.skip || t.res.summary)
-		report("  results: pass %llu, fail %llu, skip %llu (%llu SUMMARY "
-		       "lines)", (unsigned long long)t.res.pass,
+	if (results_any(&t.res))
+		report("  results: pass %llu, fail %llu, skip %llu; end markers: "
+		       "%llu SUMMARY:, SOTEST BEGIN %llu / END %llu",
+		       (unsigned long long)t.res.pass,
 		       (unsigned long long)t.res.fail,
 		       (unsigned long long)t.res.skip,
-		       (unsigned long long)t.res.summary);
+		       (unsigned long long)t.res.summary,
+		       (unsigned long long)t.res.begin,
+		       (unsigned long long)t.res.end);
 	if (t.failed)
 		report("  %llu kicks could not be queued (RLIMIT_SIGPENDING)",
 		       (unsigned long long)t.failed);
@@ -271,6 +277,20 @@ static size_t json_provenance(char *p, size_t cap, const struct run_info *ri)
 		(unsigned long long)ri->start.tv_nsec);
 }
 
+static size_t json_results(char *p, size_t cap, const char *key,
+			   const struct results *r, const char *tail)
+{
+	return snprintf(p, cap, "%s{\"pass\":%llu,\"fail\":%llu,\"skip\":%llu,"
+			"\"summary\":%llu,\"sotest_begin\":%llu,"
+			"\"sotest_end\":%llu}%s", key,
+			(unsigned long long)r->pass,
+			(unsigned long long)r->fail,
+			(unsigned long long)r->skip,
+			(unsigned long long)r->summary,
+			(unsigned long long)r->begin,
+			(unsigned long long)r->end, tail);
+}
+
 static size_t json_kick(char *p, size_t cap, const struct run_info *ri,
 			const struct totals *t)
 {
@@ -335,22 +355,16 @@ static size_t json_summary(char *p, size_t cap, const struct run_info *ri)
 	len += snprintf(p + len, cap - len, ",\"platform\":\"%s\"",
 			vm->pc ? "pc" : "bare");
 	if (vm->cfg->results)
-		len += snprintf(p + len, cap - len, ",\"results\":{\"pass\":%llu,"
-				"\"fail\":%llu,\"skip\":%llu,\"summary\":%llu}",
-				(unsigned long long)t.res.pass,
-				(unsigned long long)t.res.fail,
-				(unsigned long long)t.res.skip,
-				(unsigned long long)t.res.summary);
-	for (int c = 0; vm->cfg->results && c < CONSOLES; c++)
-		len += snprintf(p + len, cap - len, "%s\"%s\":{\"pass\":%llu,"
-				"\"fail\":%llu,\"skip\":%llu,\"summary\":%llu}%s",
-				c ? "," : ",\"results_by_stream\":{",
-				stream_names[c],
-				(unsigned long long)t.stream[c].pass,
-				(unsigned long long)t.stream[c].fail,
-				(unsigned long long)t.stream[c].skip,
-				(unsigned long long)t.stream[c].summary,
-				c == CONSOLES - 1 ? "}" : "");
+		len += json_results(p + len, cap - len, ",\"results\":",
+				    &t.res, "");
+	for (int c = 0; vm->cfg->results && c < CONSOLES; c++) {
+		char key[48];
+
+		snprintf(key, sizeof(key), "%s\"%s\":",
+			 c ? "," : ",\"results_by_stream\":{", stream_names[c]);
+		len += json_results(p + len, cap - len, key, &t.stream[c],
+				    c == CONSOLES - 1 ? "}" : "");
+	}
 	len += snprintf(p + len, cap - len, "}}\n");
 	return len;
 }

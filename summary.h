@@ -24,6 +24,7 @@ void summary_setup(const struct vm *vm, const struct kicker *k);
 void summary_print(const struct run_info *ri);
 void summary_kick_warning(const struct run_info *ri);
 int summary_log(const struct run_info *ri);
+void summary_results(const struct run_info *ri, struct results *run);
 void summary_status_line(const struct run_info *ri, bool final);
 int summary_log_header(const struct run_info *ri);
 

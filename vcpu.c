@@ -68,10 +68,12 @@ int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index)
 	v->vm = vm;
 	v->index = index;
 	v->probe.stats_fd = -1;
+	v->halt.stats_fd = -1;
 	v->last_level = LEVEL_L1;
 	for (int i = 0; i < CONSOLES; i++)
 		console_init(&v->con[i], vm->cfg->console_fd[i],
 			     vm->cfg->results);
+	console_pair(v->con, &v->copies);
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, index);
 	if (v->fd < 0)
 		return report_ioctl("KVM_CREATE_VCPU");
@@ -82,6 +84,8 @@ int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index)
 	v->run = run;
 	if ((r = set_cpuid(v)) || (r = nested_vcpu_msrs(vm, v->fd)) ||
 	    (r = set_boot_state(v)) || (r = platform_vcpu(vm, v->fd, index)))
+		return r;
+	if (platform_watches_halts(vm) && (r = halt_watch_open(&v->halt, v->fd)))
 		return r;
 	if (vm->logging && vm->log.format != LOG_BIN &&
 	    logbuf_init(&v->logbuf))
@@ -97,6 +101,7 @@ int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index)
 void vcpu_destroy(struct vcpu *v)
 {
 	probe_close(&v->probe);
+	halt_watch_close(&v->halt);
 	logbuf_free(&v->logbuf);
 	if (v->run)
 		munmap(v->run, v->vm->run_size);
@@ -214,6 +219,19 @@ static bool interrupts_enabled(struct vcpu *v)
 	return v->regs.rflags & RFLAGS_IF;
 }
 
+/* The main thread asks whether this halted vCPU can ever run again. */
+static void answer_halt_watch(struct vcpu *v, const struct exit_record *rec)
+{
+	bool if_set = interrupts_enabled(v);	/* fills v->regs if need be */
+	/* In L2, L2's IF says little: L1 may take physical interrupts
+	 * (SVM's V_INTR_MASKING) or a VMX-preemption timer may end the
+	 * halt.  Only a halt in L1 state can be for good. */
+	bool l1 = !v->vm->nested.enabled || rec->level == LEVEL_L1;
+
+	halt_watch_answer(&v->halt, v->fd, if_set || !l1,
+			  rec->has_rip ? rec->rip : v->regs.rip);
+}
+
 /* Act on an exit; returns true when this vCPU is finished. */
 static bool dispatch(struct vcpu *v, struct io_ctx *ctx,
 		     struct exit_record *rec)
@@ -244,7 +262,7 @@ static bool dispatch(struct vcpu *v, struct io_ctx *ctx,
 		return true;
 	case KVM_EXIT_SYSTEM_EVENT:
 		if (run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN) {
-			verdict_set(&v->vm->verdict, EXIT_OK);
+			verdict_end(&v->vm->verdict, EXIT_OK, ENDING_POWEROFF);
 			return true;
 		}
 		/* A reset or crash event ends the test like a crash. */
@@ -414,6 +432,8 @@ static void vcpu_loop(struct vcpu *v)
 		log_record(v, &rec);	/* gives rec.seq */
 		if (atomic_exchange(&v->dump, false))
 			crash_dump(v, "SIGQUIT");
+		if (atomic_load(&v->halt.check) == HALT_ASKED)
+			answer_halt_watch(v, &rec);
 		if (v->scan)
 			scan_after(v, &rec, finished);
 		account(v, &rec);

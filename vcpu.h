@@ -9,6 +9,7 @@
 #define VMM_VCPU_H
 
 #include "console.h"
+#include "deadhalt.h"
 #include "exitlog.h"
 #include "kick.h"
 #include "nested.h"
@@ -42,7 +43,9 @@ struct vcpu {
 	bool started;
 	struct kick_vcpu kick;
 	struct level_probe probe;
+	struct halt_watch halt;		/* pc platform: a halt for good */
 	struct console con[CONSOLES];	/* COM1, port 0xe9 */
+	struct result_copies copies;	/* result lines on both */
 	struct logbuf logbuf;
 	struct vcpu_live live;
 	struct vcpu_stats stats;

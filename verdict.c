@@ -14,6 +14,7 @@
 int verdict_init(struct verdict *v, unsigned vcpus)
 {
 	atomic_init(&v->status, -1);
+	atomic_init(&v->ending, ENDING_OTHER);
 	atomic_init(&v->running, vcpus);
 	atomic_init(&v->exited, 0);
 	v->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -38,25 +39,38 @@ static void wake(struct verdict *v)
 
 bool verdict_set(struct verdict *v, int status)
 {
+	return verdict_end(v, status, ENDING_OTHER);
+}
+
+/* The first verdict, and how the run ended (for the results' judgement). */
+bool verdict_end(struct verdict *v, int status, enum ending how)
+{
 	int undecided = -1;
 	bool first = atomic_compare_exchange_strong(&v->status, &undecided,
 						    status);
 
-	if (first)
+	if (first) {
+		atomic_store(&v->ending, how);
 		wake(v);
+	}
 	return first;
 }
 
 void verdict_vcpu_done(struct verdict *v)
 {
 	if (atomic_fetch_sub(&v->running, 1) == 1)
-		verdict_set(v, EXIT_OK);
+		verdict_end(v, EXIT_OK, ENDING_HALT);
 	wake(v);
 }
 
 int verdict_status(const struct verdict *v)
 {
 	return atomic_load(&v->status);
+}
+
+enum ending verdict_ending(const struct verdict *v)
+{
+	return atomic_load(&v->ending);
 }
 
 void verdict_thread_exit(struct verdict *v)

@@ -362,6 +362,9 @@ static void wait_for_verdict(struct vm *vm, int sigfd, struct run_info *ri)
 				 { vm->verdict.wake_fd, POLLIN, 0 } };
 	bool status_line = show_status(cfg);
 	uint64_t next_status = vm->t0_ns + STATUS_REFRESH_NS;
+	struct deadhalt halts;
+
+	deadhalt_init(&halts, platform_watches_halts(vm), vm->t0_ns);
 
 	while (!verdict_stopping(&vm->verdict)) {
 		uint64_t now = now_ns(), wake = UINT64_MAX;
@@ -389,6 +392,9 @@ static void wait_for_verdict(struct vm *vm, int sigfd, struct run_info *ri)
 			wake = add_sat(vm->t0_ns, cfg->duration_ns);
 		if (status_line && next_status < wake)
 			wake = next_status;
+		deadhalt_poll(&halts, ri->vcpus, ri->n, &vm->verdict, now);
+		if (deadhalt_next(&halts) < wake)
+			wake = deadhalt_next(&halts);
 		poll(fds, 2, poll_ms(now, wake));
 		drain_wake(vm->verdict.wake_fd);
 		if (take_signal(sigfd, &vm->verdict))
@@ -425,6 +431,25 @@ static void stop_vcpus(struct vm *vm, struct kicker *k, struct vcpu *vcpus,
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(vcpus[i].thread, NULL);
 	kicker_release(k);
+}
+
+/* The verdict, unless the guest's own results say otherwise. */
+static int judge_results(const struct run_info *ri)
+{
+	const struct vm *vm = ri->vm;
+	int status = verdict_status(&vm->verdict), judged;
+	struct results res;
+	char why[256];
+
+	if (vm->cfg->results != RESULTS_AUTO)
+		return status;
+	summary_results(ri, &res);
+	judged = results_judge(&res, status, verdict_ending(&vm->verdict),
+			       why, sizeof(why));
+	if (judged != status)
+		report("%s: status %d (--results=count keeps the guest's %d)",
+		       why, judged, status);
+	return judged;
 }
 
 static int run(struct vm *vm, struct vcpu *vcpus, struct kick_vcpu **kv,
@@ -466,7 +491,7 @@ static int run(struct vm *vm, struct vcpu *vcpus, struct kick_vcpu **kv,
 	if (vm->logging)
 		flush_logs(vm, &ri);	/* the last records, in seq order */
 	ri.elapsed_ns = now_ns() - vm->t0_ns;
-	ri.status = verdict_status(&vm->verdict);
+	ri.status = judge_results(&ri);
 	summary_kick_warning(&ri);
 	r = summary_log(&ri);
 	if (r && ri.status < EXIT_HOST)

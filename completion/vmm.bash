@@ -28,7 +28,7 @@ _vmm()
         --kick-method) COMPREPLY=($(compgen -W "immediate-exit sigmask" -- "$cur")); return ;;
         --platform) COMPREPLY=($(compgen -W "bare pc" -- "$cur")); return ;;
         --exit-codes) COMPREPLY=($(compgen -W "vmm qemu" -- "$cur")); return ;;
-        --results) COMPREPLY=($(compgen -W "auto off" -- "$cur")); return ;;
+        --results) COMPREPLY=($(compgen -W "auto count off" -- "$cur")); return ;;
         -m | --memory | -c | --vcpus | --load-addr | --entry | --append | --timeout | \
         --duration | --max-exits | --kick | --kick-jitter | --seed | --kick-signal)
             return ;;

@@ -29,7 +29,7 @@ void testexit_io(struct io_ctx *ctx, uint16_t port, unsigned size, bool out,
 		return;
 	}
 	if (v == 0) {
-		verdict_set(ctx->verdict, EXIT_OK);
+		verdict_end(ctx->verdict, EXIT_OK, ENDING_EXIT);
 		return;
 	}
 	if (verdict_set(ctx->verdict, EXIT_GUEST_FAIL))
@@ -51,6 +51,6 @@ void poweroff_io(struct io_ctx *ctx, uint16_t port, unsigned size, bool out,
 	}
 	if (off) {
 		io_output_error(ctx->verdict, console_flush_all(ctx->con));
-		verdict_set(ctx->verdict, EXIT_OK);
+		verdict_end(ctx->verdict, EXIT_OK, ENDING_POWEROFF);
 	}
 }

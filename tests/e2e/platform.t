@@ -24,7 +24,7 @@ pc_kernel() {
 	local res; res=$(jsum .results)
 	ok '[ $rc = 0 ] && [ "$passes" -gt 0 ] && ! grep -q "^FAIL:" "$out" && grep -q "^SUMMARY:" "$out"' \
 		"$k $*: status 0, $passes PASS: lines, no FAIL:"
-	is "$res" "{\"pass\":$passes,\"fail\":0,\"skip\":0,\"summary\":1}" "$k: summary results count the PASS: lines"
+	is "$res" "{\"pass\":$passes,\"fail\":0,\"skip\":0,\"summary\":1,\"sotest_begin\":0,\"sotest_end\":0}" "$k: summary results count the PASS: lines"
 	cp "$out" "$T/plain.out"
 	run_vmm -q -k "$G/$k" -l "$log" --log-format=jsonl --kick=100us "$@"
 	ok '[ $rc = 0 ] && [ "$(jcount ".reason == \"INTR\"")" -gt 0 ]' "$k --kick=100us: status 0, INTR records in the log"
@@ -89,11 +89,11 @@ ok '[ $rc = 2 ] && grep -q "not a multiboot kernel" "$err"' "--initrd with a non
 
 # Results: on stderr and in the JSON summary; --results=off drops them.
 run_vmm -k "$G/pit.elf"
-ok 'grep -q "^vmm:   results: pass 2, fail 0, skip 0 (1 SUMMARY lines)" "$err"' "pit.elf: the results on stderr"
+ok 'grep -q "^vmm:   results: pass 2, fail 0, skip 0; end markers: 1 SUMMARY:, SOTEST BEGIN 0 / END 0" "$err"' "pit.elf: the results on stderr"
 run_vmm -q -k "$G/pit.elf" --results=off -l "$log" --log-format=jsonl
 is "$(jsum 'has("results")')" false "--results=off: no results in the summary"
 run_vmm -q -k "$G/hello64.elf" -l "$log" --log-format=jsonl
-is "$(jsum .results)" '{"pass":0,"fail":0,"skip":0,"summary":0}' "hello64.elf: zero results, exit status from the guest's exit"
+is "$(jsum .results)" '{"pass":0,"fail":0,"skip":0,"summary":0,"sotest_begin":0,"sotest_end":0}' "hello64.elf: zero results, exit status from the guest's exit"
 
 # The text screen at 0xb8000 is RAM; -v shows what the guest left there.
 run_vmm -v -k "$G/mbinfo.elf"
