@@ -4,6 +4,8 @@
  * KERNEL_GS_BASE, STAR/LSTAR/CSTAR/SFMASK and SYSENTER_* (AMD APM Vol. 2 "VMSAVE",
  * "VMLOAD"). L1's are VMSAVEd to a page of their own and VMLOADed back after.
  */
+#include "svm-gprs.h"
+
 	.text
 	.code64
 
@@ -25,37 +27,11 @@ svm_run:
 	vmsave			/* L1's FS, GS, TR, LDTR, syscall/sysenter MSRs */
 	mov %rdi, %rax		/* VMLOAD and VMRUN take the VMCB's physical address in RAX */
 	vmload
-	mov 8(%rsi), %rcx
-	mov 16(%rsi), %rdx
-	mov 24(%rsi), %rbx
-	mov 40(%rsi), %rbp
-	mov 56(%rsi), %rdi
-	mov 64(%rsi), %r8
-	mov 72(%rsi), %r9
-	mov 80(%rsi), %r10
-	mov 88(%rsi), %r11
-	mov 96(%rsi), %r12
-	mov 104(%rsi), %r13
-	mov 112(%rsi), %r14
-	mov 120(%rsi), %r15
-	mov 48(%rsi), %rsi
+	L2_GPRS_LOAD
 	vmrun
 	/* #VMEXIT: RAX, RSP, RIP are L1's again (restored from VM_HSAVE_PA). */
 	mov (%rsp), %rax
-	mov %rcx, 8(%rax)
-	mov %rdx, 16(%rax)
-	mov %rbx, 24(%rax)
-	mov %rbp, 40(%rax)
-	mov %rsi, 48(%rax)
-	mov %rdi, 56(%rax)
-	mov %r8, 64(%rax)
-	mov %r9, 72(%rax)
-	mov %r10, 80(%rax)
-	mov %r11, 88(%rax)
-	mov %r12, 96(%rax)
-	mov %r13, 104(%rax)
-	mov %r14, 112(%rax)
-	mov %r15, 120(%rax)
+	L2_GPRS_STORE
 	mov 8(%rsp), %rax
 	vmsave			/* L2's, into the VMCB */
 	mov 16(%rsp), %rax

@@ -3,6 +3,8 @@
  * #VMEXIT. VMRUN/#VMEXIT switch only RAX, RSP, RIP and RFLAGS among the general
  * state (AMD APM Vol. 2 "VMRUN Instruction", "#VMEXIT"): the rest are L1's job.
  */
+#include "svm-gprs.h"
+
 	.text
 	.code64
 
@@ -19,37 +21,11 @@ svm_run:
 	push %r15
 	push %rsi		/* g, found again at (%rsp) after #VMEXIT */
 	mov %rdi, %rax		/* VMRUN takes the VMCB's physical address in RAX */
-	mov 8(%rsi), %rcx
-	mov 16(%rsi), %rdx
-	mov 24(%rsi), %rbx
-	mov 40(%rsi), %rbp
-	mov 56(%rsi), %rdi
-	mov 64(%rsi), %r8
-	mov 72(%rsi), %r9
-	mov 80(%rsi), %r10
-	mov 88(%rsi), %r11
-	mov 96(%rsi), %r12
-	mov 104(%rsi), %r13
-	mov 112(%rsi), %r14
-	mov 120(%rsi), %r15
-	mov 48(%rsi), %rsi
+	L2_GPRS_LOAD
 	vmrun
 	/* #VMEXIT: RAX, RSP, RIP are L1's again (restored from VM_HSAVE_PA). */
 	mov (%rsp), %rax
-	mov %rcx, 8(%rax)
-	mov %rdx, 16(%rax)
-	mov %rbx, 24(%rax)
-	mov %rbp, 40(%rax)
-	mov %rsi, 48(%rax)
-	mov %rdi, 56(%rax)
-	mov %r8, 64(%rax)
-	mov %r9, 72(%rax)
-	mov %r10, 80(%rax)
-	mov %r11, 88(%rax)
-	mov %r12, 96(%rax)
-	mov %r13, 104(%rax)
-	mov %r14, 112(%rax)
-	mov %r15, 120(%rax)
+	L2_GPRS_STORE
 	add $8, %rsp
 	pop %r15
 	pop %r14
