@@ -5,6 +5,8 @@
  * wait-for-SIPI.  The bare platform keeps vmm's own devices only.
  */
 #include "platform.h"
+#include "hw/acpi.h"
+#include "hw/isairq.h"
 #include "report.h"
 #include "vm.h"
 
@@ -31,9 +33,33 @@ static int create_irqchip(struct vm *vm)
 	}
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		return report_ioctl("KVM_CREATE_IRQCHIP");
+	if (isairq_route(vm->vm_fd))
+		return EXIT_HOST;
 	/* The dummy speaker port 0x61 keeps PIT-calibrating kernels quiet. */
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
 		return report_ioctl("KVM_CREATE_PIT2");
+	return 0;
+}
+
+/* What a PC's firmware leaves in memory: the ACPI tables, in the BIOS
+ * area, which a kernel loaded there would lose. */
+static int pc_firmware(struct vm *vm)
+{
+	uint64_t lo = vm->image.image_start, hi = vm->image.image_end;
+
+	if (lo < ACPI_BASE + ACPI_SIZE && hi > ACPI_BASE) {
+		report("%s: 0x%llx-0x%llx overlaps the pc platform's ACPI "
+		       "tables at 0x%llx-0x%llx; use --platform=bare",
+		       vm->cfg->kernel, (unsigned long long)lo,
+		       (unsigned long long)hi, ACPI_BASE, ACPI_BASE + ACPI_SIZE);
+		return EXIT_USAGE;
+	}
+	if (acpi_write(&vm->mem, vm->cfg->vcpus)) {
+		report("--platform=pc: no room for the ACPI tables at 0x%llx "
+		       "(guest RAM too small)", ACPI_BASE);
+		return EXIT_USAGE;
+	}
+	vm->bus.pc = true;
 	return 0;
 }
 
@@ -48,7 +74,7 @@ int platform_create(struct vm *vm)
 	if (vm->caps.identity_map &&
 	    ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
 		return report_ioctl("KVM_SET_IDENTITY_MAP_ADDR");
-	return vm->pc ? create_irqchip(vm) : 0;
+	return vm->pc ? create_irqchip(vm) ?: pc_firmware(vm) : 0;
 }
 
 /* On a PC only the bootstrap processor runs the kernel; the others wait
