@@ -46,6 +46,8 @@ static void check_rsdp(const struct acpi_rsdp *r)
 	       (unsigned)(uintptr_t)r);
 	if (!r)
 		report_summary();
+	/* Firmware's segment, which some loaders' scans are limited to. */
+	report((uintptr_t)r >= 0xf0000, "acpi: RSDP in the 0xf0000 segment");
 	report(r->rev >= 2 && r->len >= 36 && acpi_sum(r, r->len) == 0,
 	       "acpi: RSDP revision %u, extended checksum over %u bytes",
 	       r->rev, r->len);

@@ -1,5 +1,5 @@
 /*
- * acpi.c - the pc platform's ACPI tables, written into guest RAM at 0xe0000
+ * acpi.c - the pc platform's ACPI tables, written into guest RAM at 0xf0000
  * before the first vCPU runs: an ACPI 2.0 RSDP (found by the BIOS-area scan),
  * RSDT and XSDT, a FADT with the PM1a and PM timer blocks of acpipm.c, its
  * FACS and a DSDT holding only \_S5, a MADT (a local APIC per vCPU, the

@@ -11,9 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The tables, RSDP first, in the BIOS area an OS scans (0xe0000-0xfffff),
- * inside the range the multiboot memory map already calls reserved. */
-#define ACPI_BASE		0xe0000ull
+/* The tables, RSDP first, in the BIOS area an OS scans (0xe0000-0xfffff):
+ * in its 0xf0000 segment, where firmware puts the RSDP and the one segment
+ * some test-kernel libraries scan; inside the range the multiboot memory
+ * map already calls reserved. */
+#define ACPI_BASE		0xf0000ull
 #define ACPI_SIZE		0x1000ull
 
 /* The PM register block, at PIIX4's usual base 0x600 (man/vmm.1). */

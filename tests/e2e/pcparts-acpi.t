@@ -8,7 +8,7 @@
 # platform has none of them.
 . "$(dirname "$0")/lib.sh"
 need_kvm
-plan 18
+plan 20
 for k in acpi.elf hpet.elf ioapic-irq0.elf; do
 	[ -f "$G/$k" ] || bail "$GUESTS/$k missing (make -C guests)"
 done
@@ -39,6 +39,14 @@ ok '[ $rc = 1 ] && grep -q "^FAIL: acpi: MADT: 2 enabled local APICs (want 1)" "
 	"acpi.elf -c 2 told to expect 1 CPU: FAIL, status 1 (the check can fail)"
 run_vmm -q -k "$G/acpi.elf" --platform=bare
 ok '[ $rc = 1 ] && grep -q "^FAIL: acpi: RSDP found" "$out"' "acpi.elf --platform=bare: no RSDP, status 1"
+
+# The tables are written before the first vCPU runs; a kernel placed on them
+# is refused rather than overwritten, on the pc platform only.
+run_vmm -q -k "$G/hello64.bin" --load-addr=0xf0000 --platform=pc
+ok '[ $rc = 2 ] && grep -q "overlaps the pc platform.s ACPI tables at 0xf0000-0xf1000" "$err"' \
+	"a flat kernel at 0xf0000 on --platform=pc: status 2, named"
+run_vmm -q -k "$G/hello64.bin" --load-addr=0xf0000 --platform=bare
+ok '[ $rc != 2 ] && ! grep -q "ACPI" "$err"' "the same kernel on --platform=bare: not refused (no tables there; status $rc)"
 
 # hpet.elf (a long-mode kernel, so pc by request).
 run_vmm -q -k "$G/hpet.elf" --platform=pc
