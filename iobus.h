@@ -48,26 +48,38 @@ struct acpipm {
 #define HPET_REV	1
 #define HPET_BASE	0xfed00000ull
 #define HPET_SIZE	0x400
+#define HPET_ROUTE_CAP	0x00ff0000u	/* IOAPIC pins 16-23, every timer */
 
-/* General capabilities and ID: the period, the vendor, 64-bit counter
- * (COUNT_SIZE_CAP), NUM_TIM_CAP = timers - 1, no legacy replacement. */
+/* General capabilities and ID: the period, the vendor, legacy replacement
+ * (LEG_RT_CAP), 64-bit counter (COUNT_SIZE_CAP), NUM_TIM_CAP = timers - 1. */
 static inline uint64_t hpet_caps(void)
 {
-	return HPET_PERIOD_FS << 32 | (uint64_t)HPET_VENDOR << 16 |
+	return HPET_PERIOD_FS << 32 | (uint64_t)HPET_VENDOR << 16 | 1u << 15 |
 	       1u << 13 | (HPET_TIMERS - 1) << 8 | HPET_REV;
 }
 
 struct hpet_timer {
 	uint64_t config, comparator, fsb;
+	uint64_t period;		/* periodic mode's increment */
+	uint64_t next;			/* main counter value of the next match */
+	bool armed;			/* enabled, INT_ENB, a match ahead */
+	bool asserted;			/* level-triggered line held high */
 };
 
+/* Timer interrupts come from a thread of its own (started when a timer
+ * is first armed), which sleeps until the next match and raises the line
+ * with KVM_IRQ_LINE.  Everything is under lock. */
 struct hpet {
 	pthread_mutex_t lock;
+	pthread_cond_t cond;		/* CLOCK_MONOTONIC: a register changed */
 	uint64_t config;		/* ENABLE_CNF, LEG_RT_CNF */
-	uint64_t isr;			/* interrupt status: never set */
+	uint64_t isr;			/* level-triggered interrupt status */
 	uint64_t counter;		/* the main counter at t_ns */
 	uint64_t t_ns;			/* when it was last set or enabled */
 	struct hpet_timer timer[HPET_TIMERS];
+	int vm_fd;			/* -1: no interrupts (not pc) */
+	pthread_t thread;
+	bool thread_started, stop, irq_error;
 };
 
 struct iobus {

@@ -60,6 +60,7 @@ static int pc_firmware(struct vm *vm)
 		return EXIT_USAGE;
 	}
 	vm->bus.pc = true;
+	vm->bus.hpet.vm_fd = vm->vm_fd;		/* its timers' KVM_IRQ_LINE */
 	return 0;
 }
 

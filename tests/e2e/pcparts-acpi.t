@@ -3,13 +3,14 @@
 # routing (issue 15), each proved by a bundled guest as an OS would use it:
 # acpi.elf (RSDP scan, checksums, MADT for -c 1 and -c 2, FADT, the PM timer's
 # rate against the PIT, S5 power-off through PM1a_CNT), hpet.elf (capabilities,
-# counter stopped/running/written, its period against the PIT) and
+# counter stopped/running/written, its period against the PIT), hpetirq.elf (its
+# timer interrupts) and
 # ioapic-irq0.elf (the PIT on IOAPIC pin 2, nothing on pin 0); and that the bare
 # platform has none of them.
 . "$(dirname "$0")/lib.sh"
 need_kvm
-plan 20
-for k in acpi.elf hpet.elf ioapic-irq0.elf; do
+plan 24
+for k in acpi.elf hpet.elf hpetirq.elf ioapic-irq0.elf; do
 	[ -f "$G/$k" ] || bail "$GUESTS/$k missing (make -C guests)"
 done
 log=$T/log.jsonl
@@ -18,6 +19,7 @@ log=$T/log.jsonl
 passed() {
 	ok '[ $rc = 0 ] && grep -q "^PASS:" "$out" && ! grep -q "^FAIL:" "$out" && grep -q "^SUMMARY:" "$out"' \
 		"$1: status 0, $(grep -c '^PASS:' "$out") PASS: lines, no FAIL:"
+	grep '^FAIL:' "$out" | while read -r line; do diag "$line"; done
 }
 
 # acpi.elf: every table, and the run ends by ACPI S5 power-off (the last
@@ -58,6 +60,18 @@ ok 'grep -q "^PASS: hpet: a disabled counter stands still" "$out" && grep -q "^P
 run_vmm -q -k "$G/hpet.elf" --platform=bare
 ok '[ $rc = 1 ] && grep -q "^FAIL: hpet: no HPET" "$out" && grep -q "unbacked memory 0xfed00000" "$err"' \
 	"hpet.elf --platform=bare: no HPET (unbacked, all-ones), status 1"
+
+# hpetirq.elf: the HPET's timer interrupts (KVM_IRQ_LINE from vmm's HPET
+# thread): one-shot, periodic, level status, legacy replacement.
+run_vmm -q -k "$G/hpetirq.elf"
+passed "hpetirq.elf"
+ok 'grep -q "^PASS: hpetirq: a one-shot on IOAPIC pin 20 fires once" "$out" && grep -q "^PASS: hpetirq: a periodic timer 0 on IOAPIC pin 21" "$out"' \
+	"hpetirq.elf: a one-shot fires once, a periodic timer keeps firing"
+ok 'grep -q "^PASS: hpetirq: LEG_RT_CNF silences the PIT" "$out" && grep -q "^PASS: hpetirq: legacy timer 0 on ISA IRQ0" "$out"' \
+	"hpetirq.elf: legacy replacement takes IRQ0 from the PIT"
+run_vmm -q -k "$G/hpetirq.elf" --kick=100us
+ok '[ $rc = 0 ] && ! grep -q "^FAIL:" "$out"' "hpetirq.elf --kick=100us: status 0, no FAIL:"
+grep '^FAIL:' "$out" | while read -r line; do diag "$line"; done
 
 # ioapic-irq0.elf: the PIT reaches IOAPIC pin 2 (KVM_SET_GSI_ROUTING), not pin 0.
 run_vmm -q -k "$G/ioapic-irq0.elf"
