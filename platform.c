@@ -1,8 +1,10 @@
 /*
  * platform.c - wire up the pc platform: KVM's in-kernel interrupt
  * controllers (LAPIC per vCPU, IOAPIC at 0xfec00000, two 8259 PICs) and
- * i8254 PIT, created before any vCPU, and application processors parked in
- * wait-for-SIPI.  The bare platform keeps vmm's own devices only.
+ * i8254 PIT, created before any vCPU, with ISA IRQ0 routed to IOAPIC pin 2
+ * (hw/isairq.c); the ACPI tables (hw/acpi.c) and the devices they describe
+ * (hw/acpipm.c, hw/hpet.c); application processors parked in wait-for-SIPI.
+ * The bare platform keeps vmm's own devices only.
  */
 #include "platform.h"
 #include "hw/acpi.h"
@@ -24,6 +26,7 @@
 static int create_irqchip(struct vm *vm)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	int rc;
 
 	if (!vm->caps.irqchip || !vm->caps.pit2) {
 		report("--platform=pc: this host's KVM has no in-kernel "
@@ -33,8 +36,8 @@ static int create_irqchip(struct vm *vm)
 	}
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		return report_ioctl("KVM_CREATE_IRQCHIP");
-	if (isairq_route(vm->vm_fd))
-		return EXIT_HOST;
+	if ((rc = isairq_route(vm->vm_fd)))
+		return rc;
 	/* The dummy speaker port 0x61 keeps PIT-calibrating kernels quiet. */
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
 		return report_ioctl("KVM_CREATE_PIT2");
@@ -42,7 +45,8 @@ static int create_irqchip(struct vm *vm)
 }
 
 /* What a PC's firmware leaves in memory: the ACPI tables, in the BIOS
- * area, which a kernel loaded there would lose. */
+ * area, which a kernel loaded there would lose; then the devices they
+ * describe answer (iobus.c's pc tables). */
 static int pc_firmware(struct vm *vm)
 {
 	uint64_t lo = vm->image.image_start, hi = vm->image.image_end;

@@ -33,7 +33,6 @@
 #define FADT_PROC_C1		(1u << 2)
 #define FADT_PWR_BUTTON		(1u << 4)	/* no fixed power button */
 #define FADT_SLP_BUTTON		(1u << 5)	/* no fixed sleep button */
-#define FADT_RTC_S4		(1u << 7)
 #define FADT_TMR_VAL_EXT	(1u << 8)	/* the PM timer is 32 bits */
 #define FADT_RESET_REG_SUP	(1u << 10)
 #define BOOT_ARCH_LEGACY	(1u << 0)	/* ISA devices (COM1, PIT, PICs) */
