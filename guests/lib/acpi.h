@@ -102,24 +102,32 @@ static inline int pit2_done(void)
 	return inb(0x61) & 0x20;
 }
 
-/* Ticks of a counter (read by fn, mask its width: it may wrap) during n
- * one-shots of count PIT ticks each. */
+/* Ticks of a counter (read by fn, mask its width: it may wrap) during one
+ * one-shot of count PIT ticks: the median of n (at most 9) such shots, so
+ * that a late look at OUT2 or at the counter (a vCPU descheduled, a slow
+ * exit) does not move the result. */
 static inline uint64_t pit2_measure(uint64_t (*fn)(void), uint64_t mask,
 				    unsigned n, uint16_t count)
 {
-	uint64_t total = 0;
+	uint64_t shot[9];
 
+	if (n > 9)
+		n = 9;
 	for (unsigned i = 0; i < n; i++) {
-		uint64_t t0, t1;
+		uint64_t t0, t1, v;
+		unsigned j;
 
 		pit2_start(count);
 		t0 = fn();
 		for (unsigned s = 0; !pit2_done() && s < 50000000u; s++)
 			;
 		t1 = fn();
-		total += (t1 - t0) & mask;
+		v = (t1 - t0) & mask;
+		for (j = i; j > 0 && shot[j - 1] > v; j--)	/* sorted */
+			shot[j] = shot[j - 1];
+		shot[j] = v;
 	}
-	return total;
+	return n ? shot[n / 2] : 0;
 }
 
 #endif
