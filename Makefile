@@ -22,7 +22,8 @@ SRCS = vmm.c options.c vm.c vcpu.c memory.c boot.c loader.c multiboot.c exitlog.
        console.c results.c deadhalt.c stats.c iobus.c platform.c scan.c writeback.c binlog.c logreport.c \
        timeline.c version.c crash.c $(HW_SRCS)
 # Device models, one file each, named after what they model.
-HW_SRCS = hw/ns16550.c hw/debugcon.c hw/testexit.c hw/fwcfg.c hw/scanport.c
+HW_SRCS = hw/ns16550.c hw/debugcon.c hw/testexit.c hw/fwcfg.c hw/scanport.c \
+	  hw/acpi.c hw/acpipm.c hw/hpet.c hw/isairq.c
 OBJS = $(SRCS:.c=.o)
 
 # The version --version and every log carry: 0.1, plus `git describe` in a
@@ -38,7 +39,7 @@ vmm: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
 # A static vmm for the initramfs of the emulated-nested tests.
-vmm.static: $(SRCS) $(wildcard *.h)
+vmm.static: $(SRCS) $(wildcard *.h hw/*.h)
 	$(CC) $(CFLAGS) $(VERSION_DEF) -static -o $@ $(SRCS) -lelf -lz -pthread
 
 version.o: version.c version.h .version
@@ -49,7 +50,7 @@ version.o: version.c version.h .version
 
 FORCE:
 
-%.o: %.c $(wildcard *.h)
+%.o: %.c $(wildcard *.h hw/*.h)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 guests:

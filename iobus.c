@@ -1,5 +1,7 @@
 /*
- * iobus.c - the port table, and the fallback for accesses nobody claims.
+ * iobus.c - the port and MMIO tables, and the fallback for accesses nobody
+ * claims.  The pc platform's devices have tables of their own, consulted
+ * first and only on that platform.
  *
  * The fallback reports each unknown port once (a lock-free bitmap) and each
  * unbacked MMIO address once, up to IOBUS_MMIO_REPORTS of them, so a guest
@@ -36,6 +38,21 @@ static const struct port_range ports[] = {
 	{ 0x4004, 0x4004, poweroff_io },
 };
 
+/* The pc platform's devices, looked up before the table above. */
+static const struct port_range pc_ports[] = {
+	{ 0x0600, 0x060b, acpipm_io },		/* ACPI PM1a, PM timer */
+};
+
+struct mmio_range {
+	uint64_t base, size;
+	mmio_fn *fn;
+};
+
+/* The pc platform's MMIO devices, outside RAM; the rest is unbacked. */
+static const struct mmio_range pc_mmio[] = {
+	{ HPET_BASE, HPET_SIZE, hpet_mmio },
+};
+
 void iobus_init(struct iobus *bus, unsigned cpus, uint64_t ram,
 		bool exit_codes_qemu)
 {
@@ -43,6 +60,8 @@ void iobus_init(struct iobus *bus, unsigned cpus, uint64_t ram,
 	pthread_mutex_init(&bus->com1.lock, NULL);
 	pthread_mutex_init(&bus->mmio_lock, NULL);
 	fwcfg_init(&bus->fwcfg, cpus, ram);
+	acpipm_init(&bus->pm);
+	hpet_init(&bus->hpet);
 	bus->exit_codes_qemu = exit_codes_qemu;
 }
 
@@ -51,6 +70,7 @@ void iobus_destroy(struct iobus *bus)
 	pthread_mutex_destroy(&bus->com1.lock);
 	pthread_mutex_destroy(&bus->mmio_lock);
 	fwcfg_destroy(&bus->fwcfg);
+	hpet_destroy(&bus->hpet);
 }
 
 uint64_t io_value(const uint8_t *data, unsigned size)
@@ -98,14 +118,17 @@ static void unknown_port(struct io_ctx *ctx, uint16_t port, unsigned size,
 void iobus_port(struct io_ctx *ctx, uint16_t port, unsigned size, bool out,
 		uint8_t *data, uint32_t count)
 {
-	port_fn *fn = unknown_port;
+	port_fn *fn = NULL;
 
-	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
-		if (port >= ports[i].first && port <= ports[i].last) {
+	for (size_t i = 0; ctx->bus->pc && !fn &&
+			   i < sizeof(pc_ports) / sizeof(pc_ports[0]); i++)
+		if (port >= pc_ports[i].first && port <= pc_ports[i].last)
+			fn = pc_ports[i].fn;
+	for (size_t i = 0; !fn && i < sizeof(ports) / sizeof(ports[0]); i++)
+		if (port >= ports[i].first && port <= ports[i].last)
 			fn = ports[i].fn;
-			break;
-		}
-	}
+	if (!fn)
+		fn = unknown_port;
 	/* String I/O (rep outs/ins) hands over count items back to back. */
 	for (uint32_t i = 0; i < count; i++)
 		fn(ctx, port, size, out, data + (size_t)i * size);
@@ -135,6 +158,14 @@ void iobus_mmio(struct io_ctx *ctx, uint64_t addr, unsigned len, bool write,
 {
 	bool overflow;
 
+	for (size_t i = 0; ctx->bus->pc &&
+			   i < sizeof(pc_mmio) / sizeof(pc_mmio[0]); i++) {
+		if (addr >= pc_mmio[i].base &&
+		    addr - pc_mmio[i].base < pc_mmio[i].size) {
+			pc_mmio[i].fn(ctx, addr, len, write, data);
+			return;
+		}
+	}
 	if (mmio_first_time(ctx->bus, addr, &overflow))
 		report("vcpu %u: %s of unbacked memory 0x%llx (size %u) at rip "
 		       "0x%llx; reported once", ctx->vcpu, write ? "write" :

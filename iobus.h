@@ -34,9 +34,60 @@ struct fwcfg {
 	uint64_t ram;
 };
 
+/* ACPI PM registers (acpipm.c): PM1a enable and control, the PM timer's
+ * zero time.  Single 16-bit values, so atomics instead of a lock. */
+struct acpipm {
+	_Atomic uint16_t pm1_en, pm1_cnt;
+	uint64_t t0_ns;
+};
+
+/* The HPET (hpet.c): 3 timers, 64-bit, a 10 ns period (100 MHz). */
+#define HPET_TIMERS	3
+#define HPET_PERIOD_FS	10000000ull
+#define HPET_VENDOR	0x8086		/* the HPET specification's author */
+#define HPET_REV	1
+#define HPET_BASE	0xfed00000ull
+#define HPET_SIZE	0x400
+#define HPET_ROUTE_CAP	0x00ff0000u	/* IOAPIC pins 16-23, every timer */
+
+/* General capabilities and ID: the period, the vendor, legacy replacement
+ * (LEG_RT_CAP), 64-bit counter (COUNT_SIZE_CAP), NUM_TIM_CAP = timers - 1. */
+static inline uint64_t hpet_caps(void)
+{
+	return HPET_PERIOD_FS << 32 | (uint64_t)HPET_VENDOR << 16 | 1u << 15 |
+	       1u << 13 | (HPET_TIMERS - 1) << 8 | HPET_REV;
+}
+
+struct hpet_timer {
+	uint64_t config, comparator, fsb;
+	uint64_t period;		/* periodic mode's increment */
+	uint64_t next;			/* main counter value of the next match */
+	bool armed;			/* enabled, INT_ENB, a match ahead */
+	bool asserted;			/* level-triggered line held high */
+};
+
+/* Timer interrupts come from a thread of its own (started when a timer
+ * is first armed), which sleeps until the next match and raises the line
+ * with KVM_IRQ_LINE.  Everything is under lock. */
+struct hpet {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;		/* CLOCK_MONOTONIC: a register changed */
+	uint64_t config;		/* ENABLE_CNF, LEG_RT_CNF */
+	uint64_t isr;			/* level-triggered interrupt status */
+	uint64_t counter;		/* the main counter at t_ns */
+	uint64_t t_ns;			/* when it was last set or enabled */
+	struct hpet_timer timer[HPET_TIMERS];
+	int vm_fd;			/* -1: no interrupts (not pc) */
+	pthread_t thread;
+	bool thread_started, stop, irq_error;
+};
+
 struct iobus {
 	struct ns16550 com1;
 	struct fwcfg fwcfg;
+	struct acpipm pm;		/* pc platform only */
+	struct hpet hpet;		/* pc platform only */
+	bool pc;			/* the pc platform's devices answer */
 	atomic_uint_fast64_t port_seen[65536 / 64];
 	pthread_mutex_t mmio_lock;
 	uint64_t mmio_seen[IOBUS_MMIO_REPORTS];
@@ -78,9 +129,18 @@ port_fn testexit_io;
 port_fn poweroff_io;
 port_fn fwcfg_io;
 port_fn scanport_io;
+port_fn acpipm_io;
+
+typedef void mmio_fn(struct io_ctx *ctx, uint64_t addr, unsigned len,
+		     bool write, uint8_t *data);
+mmio_fn hpet_mmio;
 
 void fwcfg_init(struct fwcfg *f, unsigned cpus, uint64_t ram);
 void fwcfg_destroy(struct fwcfg *f);
 uint8_t fwcfg_byte(const struct fwcfg *f, uint16_t key, uint32_t off);
+void acpipm_init(struct acpipm *pm);
+uint32_t acpipm_timer(const struct acpipm *pm, uint64_t now_ns);
+void hpet_init(struct hpet *h);
+void hpet_destroy(struct hpet *h);
 
 #endif

@@ -1,10 +1,14 @@
 /*
  * platform.c - wire up the pc platform: KVM's in-kernel interrupt
  * controllers (LAPIC per vCPU, IOAPIC at 0xfec00000, two 8259 PICs) and
- * i8254 PIT, created before any vCPU, and application processors parked in
- * wait-for-SIPI.  The bare platform keeps vmm's own devices only.
+ * i8254 PIT, created before any vCPU, with ISA IRQ0 routed to IOAPIC pin 2
+ * (hw/isairq.c); the ACPI tables (hw/acpi.c) and the devices they describe
+ * (hw/acpipm.c, hw/hpet.c); application processors parked in wait-for-SIPI.
+ * The bare platform keeps vmm's own devices only.
  */
 #include "platform.h"
+#include "hw/acpi.h"
+#include "hw/isairq.h"
 #include "report.h"
 #include "vm.h"
 
@@ -22,6 +26,7 @@
 static int create_irqchip(struct vm *vm)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	int rc;
 
 	if (!vm->caps.irqchip || !vm->caps.pit2) {
 		report("--platform=pc: this host's KVM has no in-kernel "
@@ -31,9 +36,35 @@ static int create_irqchip(struct vm *vm)
 	}
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		return report_ioctl("KVM_CREATE_IRQCHIP");
+	if ((rc = isairq_route(vm->vm_fd)))
+		return rc;
 	/* The dummy speaker port 0x61 keeps PIT-calibrating kernels quiet. */
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
 		return report_ioctl("KVM_CREATE_PIT2");
+	return 0;
+}
+
+/* What a PC's firmware leaves in memory: the ACPI tables, in the BIOS
+ * area, which a kernel loaded there would lose; then the devices they
+ * describe answer (iobus.c's pc tables). */
+static int pc_firmware(struct vm *vm)
+{
+	uint64_t lo = vm->image.image_start, hi = vm->image.image_end;
+
+	if (lo < ACPI_BASE + ACPI_SIZE && hi > ACPI_BASE) {
+		report("%s: 0x%llx-0x%llx overlaps the pc platform's ACPI "
+		       "tables at 0x%llx-0x%llx; use --platform=bare",
+		       vm->cfg->kernel, (unsigned long long)lo,
+		       (unsigned long long)hi, ACPI_BASE, ACPI_BASE + ACPI_SIZE);
+		return EXIT_USAGE;
+	}
+	if (acpi_write(&vm->mem, vm->cfg->vcpus)) {
+		report("--platform=pc: no room for the ACPI tables at 0x%llx "
+		       "(guest RAM too small)", ACPI_BASE);
+		return EXIT_USAGE;
+	}
+	vm->bus.pc = true;
+	vm->bus.hpet.vm_fd = vm->vm_fd;		/* its timers' KVM_IRQ_LINE */
 	return 0;
 }
 
@@ -48,7 +79,7 @@ int platform_create(struct vm *vm)
 	if (vm->caps.identity_map &&
 	    ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
 		return report_ioctl("KVM_SET_IDENTITY_MAP_ADDR");
-	return vm->pc ? create_irqchip(vm) : 0;
+	return vm->pc ? create_irqchip(vm) ?: pc_firmware(vm) : 0;
 }
 
 /* On a PC only the bootstrap processor runs the kernel; the others wait
