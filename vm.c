@@ -202,20 +202,19 @@ int vm_open(struct vm *vm, const struct config *cfg)
 	return 0;
 }
 
+/* The kernel's path and --append: argv[0] first, as GRUB and QEMU do. */
 static int place_cmdline(struct vm *vm)
 {
-	const char *s = vm->cfg->append;
-	size_t len;
+	const struct config *cfg = vm->cfg;
+	char *buf = mem_gpa(&vm->mem, BOOT_CMDLINE, BOOT_CMDLINE_MAX);
 
-	if (!s)
-		return 0;
-	len = strlen(s);
-	if (len >= BOOT_CMDLINE_MAX) {
-		report("--append: %zu bytes is too long (at most %llu)", len,
+	if (!buf || boot_cmdline(buf, BOOT_CMDLINE_MAX, cfg->kernel,
+				 cfg->append) < 0) {
+		report("--append: the kernel path and the command line are "
+		       "too long together (at most %llu bytes)",
 		       BOOT_CMDLINE_MAX - 1);
 		return EXIT_USAGE;
 	}
-	memcpy(mem_gpa(&vm->mem, BOOT_CMDLINE, len + 1), s, len + 1);
 	vm->cmdline_gpa = BOOT_CMDLINE;
 	return 0;
 }

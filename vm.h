@@ -45,7 +45,7 @@ struct vm {
 	struct guest_mem mem;
 	struct load_result image;
 	bool pc;			/* the pc platform (platform.c) */
-	uint64_t cmdline_gpa;		/* 0: no --append */
+	uint64_t cmdline_gpa;		/* "PATH[ APPEND]" */
 	struct iobus bus;
 	struct verdict verdict;
 	struct exitlog log;
