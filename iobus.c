@@ -25,15 +25,32 @@ static void sink_io(struct io_ctx *ctx, uint16_t port, unsigned size,
 }
 
 static const struct port_range ports[] = {
+	{ 0x0060, 0x0060, i8042_io },		/* keyboard controller */
+	{ 0x0064, 0x0064, i8042_io },
 	{ 0x0080, 0x0080, sink_io },		/* POST code: ignored */
+	{ 0x0092, 0x0092, reset_io },		/* System Control Port A */
+	{ 0x00e0, 0x00e7, pctestdev_io },	/* QEMU's pc-testdev */
 	{ 0x00e9, 0x00e9, debugcon_io },
 	{ 0x00f4, 0x00f4, testexit_io },
 	{ 0x03f8, 0x03ff, ns16550_io },		/* COM1 */
 	{ 0x0510, 0x0511, fwcfg_io },		/* QEMU fw_cfg */
 	{ 0x05c0, 0x05c3, scanport_io },	/* vmm scan's guests */
+	{ 0x0cf9, 0x0cf9, reset_io },		/* reset control register */
 	{ 0x0600, 0x0600, poweroff_io },
 	{ 0x0604, 0x0604, poweroff_io },
+	{ 0x2000, 0x2017, pctestdev_io },	/* pc-testdev IRQ lines */
 	{ 0x4004, 0x4004, poweroff_io },
+};
+
+/* MMIO that a device claims; the rest of the void is unbacked_mmio's. */
+struct mmio_range {
+	uint64_t first, last;
+	mmio_fn *fn;
+};
+
+static const struct mmio_range mmio[] = {
+	{ PCTESTDEV_IOMEM, PCTESTDEV_IOMEM + PCTESTDEV_IOMEM_LEN - 1,
+	  pctestdev_mmio },
 };
 
 void iobus_init(struct iobus *bus, unsigned cpus, uint64_t ram,
@@ -43,6 +60,9 @@ void iobus_init(struct iobus *bus, unsigned cpus, uint64_t ram,
 	pthread_mutex_init(&bus->com1.lock, NULL);
 	pthread_mutex_init(&bus->mmio_lock, NULL);
 	fwcfg_init(&bus->fwcfg, cpus, ram);
+	pctestdev_init(&bus->testdev);
+	reset_init(&bus->reset);
+	bus->vm_fd = -1;
 	bus->exit_codes_qemu = exit_codes_qemu;
 }
 
@@ -51,6 +71,8 @@ void iobus_destroy(struct iobus *bus)
 	pthread_mutex_destroy(&bus->com1.lock);
 	pthread_mutex_destroy(&bus->mmio_lock);
 	fwcfg_destroy(&bus->fwcfg);
+	pctestdev_destroy(&bus->testdev);
+	reset_destroy(&bus->reset);
 }
 
 uint64_t io_value(const uint8_t *data, unsigned size)
@@ -130,8 +152,8 @@ static bool mmio_first_time(struct iobus *bus, uint64_t addr, bool *overflow)
 	return first;
 }
 
-void iobus_mmio(struct io_ctx *ctx, uint64_t addr, unsigned len, bool write,
-		uint8_t *data)
+static void unbacked_mmio(struct io_ctx *ctx, uint64_t addr, unsigned len,
+			  bool write, uint8_t *data)
 {
 	bool overflow;
 
@@ -145,4 +167,18 @@ void iobus_mmio(struct io_ctx *ctx, uint64_t addr, unsigned len, bool write,
 		       "them", IOBUS_MMIO_REPORTS);
 	if (!write)
 		memset(data, 0xff, len);
+}
+
+void iobus_mmio(struct io_ctx *ctx, uint64_t addr, unsigned len, bool write,
+		uint8_t *data)
+{
+	mmio_fn *fn = unbacked_mmio;
+
+	for (size_t i = 0; i < sizeof(mmio) / sizeof(mmio[0]); i++) {
+		if (addr >= mmio[i].first && addr <= mmio[i].last) {
+			fn = mmio[i].fn;
+			break;
+		}
+	}
+	fn(ctx, addr, len, write, data);
 }

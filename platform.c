@@ -1,10 +1,11 @@
 /*
  * platform.c - wire up the pc platform: KVM's in-kernel interrupt
  * controllers (LAPIC per vCPU, IOAPIC at 0xfec00000, two 8259 PICs) and
- * i8254 PIT, created before any vCPU, and application processors parked in
- * wait-for-SIPI.  The bare platform keeps vmm's own devices only.
+ * i8254 PIT, created before any vCPU and left as a PC BIOS leaves them
+ * (hw/biosstate.c), and application processors parked in wait-for-SIPI.  The bare platform keeps vmm's own devices only.
  */
 #include "platform.h"
+#include "hw/biosstate.h"
 #include "report.h"
 #include "vm.h"
 
@@ -34,7 +35,8 @@ static int create_irqchip(struct vm *vm)
 	/* The dummy speaker port 0x61 keeps PIT-calibrating kernels quiet. */
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
 		return report_ioctl("KVM_CREATE_PIT2");
-	return 0;
+	vm->bus.vm_fd = vm->vm_fd;	/* pc-testdev's IRQ lines */
+	return biosstate_setup(vm);
 }
 
 int platform_create(struct vm *vm)

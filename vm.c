@@ -194,6 +194,7 @@ int vm_open(struct vm *vm, const struct config *cfg)
 	    (r = resolve_kick_method(vm)) || (r = get_supported_cpuid(vm)) ||
 	    (r = nested_setup(vm)) || (r = map_memory(vm)))
 		return r;
+	vm->bus.mem = &vm->mem;		/* pc-testdev's flush-page port */
 	vm->cpuid = nested_cpuid(vm);
 	if (!vm->cpuid)
 		return report_errno(EXIT_HOST, "CPUID table");
