@@ -66,6 +66,18 @@ void iobus_init(struct iobus *bus, unsigned cpus, uint64_t ram,
 	bus->exit_codes_qemu = exit_codes_qemu;
 }
 
+/* --reboot: the registers a reset clears (fw_cfg's selector and
+ * pc-testdev's iomem keep theirs). */
+void iobus_reset(struct iobus *bus)
+{
+	pthread_mutex_lock(&bus->reset.lock);
+	reset_clear(&bus->reset);
+	pthread_mutex_unlock(&bus->reset.lock);
+	pthread_mutex_lock(&bus->testdev.lock);
+	bus->testdev.scratch = 0;
+	pthread_mutex_unlock(&bus->testdev.lock);
+}
+
 void iobus_destroy(struct iobus *bus)
 {
 	pthread_mutex_destroy(&bus->com1.lock);

@@ -94,6 +94,7 @@ typedef void mmio_fn(struct io_ctx *ctx, uint64_t addr, unsigned len,
 
 void iobus_init(struct iobus *bus, unsigned cpus, uint64_t ram,
 		bool exit_codes_qemu);
+void iobus_reset(struct iobus *bus);
 void iobus_destroy(struct iobus *bus);
 void iobus_port(struct io_ctx *ctx, uint16_t port, unsigned size, bool out,
 		uint8_t *data, uint32_t count);
@@ -124,6 +125,7 @@ void pctestdev_lanes(uint32_t *reg, unsigned off, unsigned size, bool out,
 		     uint8_t *data);
 void reset_init(struct resetctl *r);
 void reset_destroy(struct resetctl *r);
+void reset_clear(struct resetctl *r);
 const char *reset_cf9_write(uint8_t *reg, uint8_t v);
 const char *reset_port92_write(uint8_t *reg, uint8_t v);
 void reset_machine(struct io_ctx *ctx, const char *how);

@@ -36,6 +36,19 @@ static int create_irqchip(struct vm *vm)
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
 		return report_ioctl("KVM_CREATE_PIT2");
 	vm->bus.vm_fd = vm->vm_fd;	/* pc-testdev's IRQ lines */
+	vm->ioapic_reset.chip_id = KVM_IRQCHIP_IOAPIC;
+	if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &vm->ioapic_reset) < 0)
+		return report_ioctl("KVM_GET_IRQCHIP (IOAPIC)");
+	return biosstate_setup(vm);
+}
+
+/* --reboot: the IOAPIC as KVM created it, the rest as the BIOS left it. */
+int platform_reboot(struct vm *vm)
+{
+	if (!vm->pc)
+		return 0;
+	if (ioctl(vm->vm_fd, KVM_SET_IRQCHIP, &vm->ioapic_reset) < 0)
+		return report_ioctl("KVM_SET_IRQCHIP (IOAPIC)");
 	return biosstate_setup(vm);
 }
 

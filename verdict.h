@@ -24,6 +24,7 @@ bool verdict_set(struct verdict *v, int status);
 void verdict_vcpu_done(struct verdict *v);
 void verdict_thread_exit(struct verdict *v);
 int verdict_status(const struct verdict *v);
+void verdict_restart(struct verdict *v, unsigned vcpus);
 
 static inline bool verdict_stopping(const struct verdict *v)
 {

@@ -292,7 +292,9 @@ static int load_modules(struct vm *vm)
 	return 0;
 }
 
-int vm_load(struct vm *vm)
+/* The kernel and everything vmm writes into RAM for it (at boot, and again
+ * at each --reboot). */
+static int load_kernel(struct vm *vm)
 {
 	const struct config *cfg = vm->cfg;
 	struct load_opts opts = {
@@ -326,8 +328,26 @@ int vm_load(struct vm *vm)
 		       "information", cfg->kernel);
 		return EXIT_USAGE;
 	}
-	rc = load_modules(vm);
+	return load_modules(vm);
+}
+
+int vm_load(struct vm *vm)
+{
+	int rc = load_kernel(vm);
+
 	return rc ? rc : platform_create(vm);
+}
+
+/* --reboot, once every vCPU thread has returned: the kernel again (RAM
+ * keeps what the guest wrote elsewhere, as a PC's warm reset does), the
+ * devices as they were at boot.  The vCPUs are vcpu_reboot()'s. */
+int vm_reboot(struct vm *vm)
+{
+	int rc = load_kernel(vm);
+
+	if (!rc)
+		iobus_reset(&vm->bus);
+	return rc ? rc : platform_reboot(vm);
 }
 
 void vm_close(struct vm *vm)

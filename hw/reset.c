@@ -17,12 +17,18 @@
 #define P92_FAST_RESET	0x01
 #define P92_A20		0x02
 
-void reset_init(struct resetctl *r)
+/* Power-on values; the caller holds the lock or has no other thread. */
+void reset_clear(struct resetctl *r)
 {
-	pthread_mutex_init(&r->lock, NULL);
 	r->cf9 = 0;
 	r->port92 = P92_A20;		/* a BIOS opens the A20 gate */
 	i8042_init(&r->kbc);
+}
+
+void reset_init(struct resetctl *r)
+{
+	pthread_mutex_init(&r->lock, NULL);
+	reset_clear(r);
 }
 
 void reset_destroy(struct resetctl *r)
