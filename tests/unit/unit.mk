@@ -4,7 +4,7 @@
 # (built by the top-level %.o rule) and never opens /dev/kvm.  check-unit
 # runs every test binary and fails if any of them fails.
 
-UNIT_TESTS = parse options loader boot exitlog kick platform binlog scan
+UNIT_TESTS = parse options loader boot exitlog kick platform binlog scan pcparts
 UNIT_BINS = $(UNIT_TESTS:%=tests/build/test_%)
 UNIT_LDLIBS = -lcmocka -lelf -pthread
 
@@ -18,6 +18,8 @@ tests/build/test_binlog: binlog.o exitlog.o record.o report.o logreport.o \
 tests/build/test_kick: kick.o report.o
 tests/build/test_scan: scan.o writeback.o exitlog.o binlog.o record.o report.o
 tests/build/test_platform: hw/fwcfg.o console.o multiboot.o memory.o report.o
+tests/build/test_pcparts: hw/pctestdev.o hw/reset.o hw/i8042.o hw/biosstate.o \
+			  cpuid.o console.o memory.o verdict.o report.o
 
 tests/build/test_%: tests/unit/test_%.c $(wildcard *.h)
 	@mkdir -p $(@D)
