@@ -86,7 +86,9 @@ verdict:
 	incw	failures
 2:	call	puts
 	pop	%si
-	call	puts
+	push	%si
+	call	puts			/* advances SI */
+	pop	%si
 	cmp	$m_ticks, %si
 	jne	3f
 	mov	ticks, %ax		/* the tick line says how many */
