@@ -45,7 +45,8 @@ static const struct argp_option options[] = {
 	  "mode)", 1 },
 	{ "entry", OPT_ENTRY, "ADDR", 0,
 	  "Entry point (default: the ELF entry or the load address)", 1 },
-	{ "append", OPT_APPEND, "STRING", 0, "Kernel command line", 1 },
+	{ "append", OPT_APPEND, "STRING", 0, "Kernel arguments: the command line "
+	  "is the kernel path, a blank, then STRING", 1 },
 	{ "initrd", OPT_INITRD, "FILE", 0,
 	  "A multiboot module (repeatable; its string is FILE)", 1 },
 	{ 0, 0, 0, 0, "The machine:", 2 },
