@@ -46,6 +46,7 @@ ok 'grep -q "^PASS: biosstate: master 8259 masks" "$out" && grep -q "^PASS: bios
 ok 'grep -q "^PASS: biosstate: IVT\[8\]" "$out"' "biosstate.bin: IVT[8] points into the BIOS area"
 ok 'grep -q "^PASS: biosstate: sti; hlt wakes up, BIOS tick count at 0x46c grew by [0-9]" "$out"' \
 	"biosstate.bin: sti; hlt in real mode wakes up, the BDA tick count grows"
+diag "$(grep 'tick count' "$out")"
 run_vmm -q -k "$G/biosstate.bin" --mode=real --platform=bare --timeout=10s
 ok '[ $rc != 0 ] && grep -q "^FAIL: biosstate: PIT" "$out"' \
 	"biosstate.bin --platform=bare: no BIOS state there (the checks fail)"
@@ -69,7 +70,9 @@ ok 'grep -q "the guest reset the machine: 8042 reset pulse" "$err"' "reset.elf m
 ok 'grep -q "^reset: 8042 status 0x1[4c] after 0 polls" "$out"' "reset.elf method=kbd: the 8042 status shows the input buffer empty"
 
 # --reboot: the VM boots again (RAM kept, as a warm reset), every reset a line.
+start=$(date +%s%N)
 run_vmm -q -k "$G/reset.elf" --append="method=cf9 boots=3" --reboot --timeout=30s
+diag "reset.elf boots=3 --reboot: $((($(date +%s%N) - start) / 1000000)) ms for 3 boots"
 ok '[ $rc = 0 ] && grep -qx "reset: boot 3 of 3" "$out"' "reset.elf boots=3 --reboot: the third boot exits 0"
 is "$(grep -c '^vmm: reset [0-9]*: rebooting' "$err")" 2 "--reboot: two resets, each logged"
 run_vmm -q -k "$G/reset.elf" --append="method=92 boots=5" --reboot=2 --timeout=30s
