@@ -2,7 +2,8 @@
  * platform.c - wire up the pc platform: KVM's in-kernel interrupt
  * controllers (LAPIC per vCPU, IOAPIC at 0xfec00000, two 8259 PICs) and
  * i8254 PIT, created before any vCPU and left as a PC BIOS leaves them
- * (hw/biosstate.c), and application processors parked in wait-for-SIPI.  The bare platform keeps vmm's own devices only.
+ * (hw/biosstate.c), and application processors parked in wait-for-SIPI.
+ * The bare platform keeps vmm's own devices only.
  */
 #include "platform.h"
 #include "hw/biosstate.h"
