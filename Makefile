@@ -19,11 +19,12 @@ BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 
 SRCS = vmm.c options.c vm.c vcpu.c memory.c boot.c loader.c multiboot.c exitlog.c \
        record.c summary.c kick.c nested.c verdict.c report.c parse.c \
-       console.c results.c deadhalt.c stats.c iobus.c platform.c scan.c writeback.c binlog.c logreport.c \
-       timeline.c version.c crash.c $(HW_SRCS)
+       console.c results.c deadhalt.c stats.c iobus.c platform.c scan.c writeback.c binlog.c \
+       logreport.c timeline.c version.c crash.c cpuid.c $(HW_SRCS)
 # Device models, one file each, named after what they model.
 HW_SRCS = hw/ns16550.c hw/debugcon.c hw/testexit.c hw/fwcfg.c hw/scanport.c \
-	  hw/acpi.c hw/acpipm.c hw/hpet.c hw/isairq.c
+	  hw/acpi.c hw/acpipm.c hw/hpet.c hw/isairq.c \
+	  hw/pctestdev.c hw/biosstate.c hw/reset.c hw/i8042.c
 OBJS = $(SRCS:.c=.o)
 
 # The version --version and every log carry: 0.1, plus `git describe` in a

@@ -7,6 +7,7 @@
  */
 #include "boot.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define PTE_P		0x1ull
@@ -68,6 +69,19 @@ int boot_write_tables(struct guest_mem *mem, bool gib_pages)
 	for (uint64_t g = 4; g * GIB < top; g++)
 		pdpt[g] = (g * GIB) | PTE_P | PTE_RW | PTE_PS;
 	return 0;
+}
+
+/* The command line a kernel gets: its path, then a blank and --append if
+ * given, as GRUB and QEMU build it (kvm-unit-tests and the bundled guests
+ * take the first word as argv[0]).  Returns the length, or -1 when it does
+ * not fit in size bytes with its NUL. */
+int boot_cmdline(char *buf, size_t size, const char *kernel,
+		 const char *append)
+{
+	int n = snprintf(buf, size, "%s%s%s", kernel, append ? " " : "",
+			 append ? append : "");
+
+	return n < 0 || (size_t)n >= size ? -1 : n;
 }
 
 uint64_t boot_stack_top(unsigned vcpu)

@@ -43,6 +43,8 @@ struct boot_state {
 };
 
 int boot_write_tables(struct guest_mem *mem, bool gib_pages);
+int boot_cmdline(char *buf, size_t size, const char *kernel,
+		 const char *append);
 uint64_t boot_stack_top(unsigned vcpu);
 /* Fills st->regs and updates st->sregs, which holds KVM's reset state. */
 void boot_state(struct boot_state *st, enum cpu_mode mode, uint64_t entry,

@@ -64,6 +64,7 @@ struct config {
 	enum platform platform;
 	enum exit_codes exit_codes;
 	enum results_mode results;	/* count PASS:/FAIL:/SOTEST lines */
+	unsigned reboot;		/* --reboot: resets that reboot; 0 = none */
 	const char *initrd[MAX_INITRDS];	/* multiboot modules, in order */
 	unsigned ninitrd;
 

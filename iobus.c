@@ -27,14 +27,20 @@ static void sink_io(struct io_ctx *ctx, uint16_t port, unsigned size,
 }
 
 static const struct port_range ports[] = {
+	{ 0x0060, 0x0060, i8042_io },		/* keyboard controller */
+	{ 0x0064, 0x0064, i8042_io },
 	{ 0x0080, 0x0080, sink_io },		/* POST code: ignored */
+	{ 0x0092, 0x0092, reset_io },		/* System Control Port A */
+	{ 0x00e0, 0x00e7, pctestdev_io },	/* QEMU's pc-testdev */
 	{ 0x00e9, 0x00e9, debugcon_io },
 	{ 0x00f4, 0x00f4, testexit_io },
 	{ 0x03f8, 0x03ff, ns16550_io },		/* COM1 */
 	{ 0x0510, 0x0511, fwcfg_io },		/* QEMU fw_cfg */
 	{ 0x05c0, 0x05c3, scanport_io },	/* vmm scan's guests */
+	{ 0x0cf9, 0x0cf9, reset_io },		/* reset control register */
 	{ 0x0600, 0x0600, poweroff_io },
 	{ 0x0604, 0x0604, poweroff_io },
+	{ 0x2000, 0x2017, pctestdev_io },	/* pc-testdev IRQ lines */
 	{ 0x4004, 0x4004, poweroff_io },
 };
 
@@ -51,6 +57,7 @@ struct mmio_range {
 /* The pc platform's MMIO devices, outside RAM; the rest is unbacked. */
 static const struct mmio_range pc_mmio[] = {
 	{ HPET_BASE, HPET_SIZE, hpet_mmio },
+	{ PCTESTDEV_IOMEM, PCTESTDEV_IOMEM_LEN, pctestdev_mmio },
 };
 
 void iobus_init(struct iobus *bus, unsigned cpus, uint64_t ram,
@@ -62,7 +69,22 @@ void iobus_init(struct iobus *bus, unsigned cpus, uint64_t ram,
 	fwcfg_init(&bus->fwcfg, cpus, ram);
 	acpipm_init(&bus->pm);
 	hpet_init(&bus->hpet);
+	pctestdev_init(&bus->testdev);
+	reset_init(&bus->reset);
+	bus->vm_fd = -1;
 	bus->exit_codes_qemu = exit_codes_qemu;
+}
+
+/* --reboot: the registers a reset clears (fw_cfg's selector and
+ * pc-testdev's iomem keep theirs). */
+void iobus_reset(struct iobus *bus)
+{
+	pthread_mutex_lock(&bus->reset.lock);
+	reset_clear(&bus->reset);
+	pthread_mutex_unlock(&bus->reset.lock);
+	pthread_mutex_lock(&bus->testdev.lock);
+	bus->testdev.scratch = 0;
+	pthread_mutex_unlock(&bus->testdev.lock);
 }
 
 void iobus_destroy(struct iobus *bus)
@@ -71,6 +93,8 @@ void iobus_destroy(struct iobus *bus)
 	pthread_mutex_destroy(&bus->mmio_lock);
 	fwcfg_destroy(&bus->fwcfg);
 	hpet_destroy(&bus->hpet);
+	pctestdev_destroy(&bus->testdev);
+	reset_destroy(&bus->reset);
 }
 
 uint64_t io_value(const uint8_t *data, unsigned size)

@@ -82,12 +82,42 @@ struct hpet {
 	bool thread_started, stop, irq_error;
 };
 
+/* QEMU's pc-testdev (hw/pctestdev.c). */
+#define PCTESTDEV_IRQ_PORT	0x2000		/* ..0x2017: lines 0-23 */
+#define PCTESTDEV_IOMEM		0xff000000ull
+#define PCTESTDEV_IOMEM_LEN	0x10000u
+
+struct pctestdev {
+	pthread_mutex_t lock;
+	uint32_t scratch;		/* ports 0xe0-0xe3 */
+	uint8_t iomem[PCTESTDEV_IOMEM_LEN];
+};
+
+/* The keyboard controller (hw/i8042.c), as far as resets need it. */
+struct i8042 {
+	uint8_t cmdbyte, outport, out, pending;
+	bool obf, cmd_last;
+};
+
+/* The reset ports 0xcf9, 0x92 and the 8042 (hw/reset.c, hw/i8042.c). */
+struct resetctl {
+	pthread_mutex_t lock;
+	uint8_t cf9, port92;
+	struct i8042 kbc;
+};
+
+struct guest_mem;
+
 struct iobus {
 	struct ns16550 com1;
 	struct fwcfg fwcfg;
 	struct acpipm pm;		/* pc platform only */
 	struct hpet hpet;		/* pc platform only */
+	struct pctestdev testdev;	/* pc platform only */
+	struct resetctl reset;
 	bool pc;			/* the pc platform's devices answer */
+	int vm_fd;			/* pc platform: for KVM_IRQ_LINE; else -1 */
+	const struct guest_mem *mem;	/* guest RAM, for pc-testdev's flush */
 	atomic_uint_fast64_t port_seen[65536 / 64];
 	pthread_mutex_t mmio_lock;
 	uint64_t mmio_seen[IOBUS_MMIO_REPORTS];
@@ -110,9 +140,12 @@ struct io_ctx {
 
 typedef void port_fn(struct io_ctx *ctx, uint16_t port, unsigned size,
 		     bool out, uint8_t *data);
+typedef void mmio_fn(struct io_ctx *ctx, uint64_t addr, unsigned len,
+		     bool write, uint8_t *data);
 
 void iobus_init(struct iobus *bus, unsigned cpus, uint64_t ram,
 		bool exit_codes_qemu);
+void iobus_reset(struct iobus *bus);
 void iobus_destroy(struct iobus *bus);
 void iobus_port(struct io_ctx *ctx, uint16_t port, unsigned size, bool out,
 		uint8_t *data, uint32_t count);
@@ -130,10 +163,11 @@ port_fn poweroff_io;
 port_fn fwcfg_io;
 port_fn scanport_io;
 port_fn acpipm_io;
-
-typedef void mmio_fn(struct io_ctx *ctx, uint64_t addr, unsigned len,
-		     bool write, uint8_t *data);
+port_fn pctestdev_io;
+port_fn reset_io;
+port_fn i8042_io;
 mmio_fn hpet_mmio;
+mmio_fn pctestdev_mmio;
 
 void fwcfg_init(struct fwcfg *f, unsigned cpus, uint64_t ram);
 void fwcfg_destroy(struct fwcfg *f);
@@ -142,5 +176,20 @@ void acpipm_init(struct acpipm *pm);
 uint32_t acpipm_timer(const struct acpipm *pm, uint64_t now_ns);
 void hpet_init(struct hpet *h);
 void hpet_destroy(struct hpet *h);
+void pctestdev_init(struct pctestdev *t);
+void pctestdev_destroy(struct pctestdev *t);
+void pctestdev_lanes(uint32_t *reg, unsigned off, unsigned size, bool out,
+		     uint8_t *data);
+void reset_init(struct resetctl *r);
+void reset_destroy(struct resetctl *r);
+void reset_clear(struct resetctl *r);
+const char *reset_cf9_write(uint8_t *reg, uint8_t v);
+const char *reset_port92_write(uint8_t *reg, uint8_t v);
+void reset_machine(struct io_ctx *ctx, const char *how);
+void i8042_init(struct i8042 *k);
+uint8_t i8042_read(struct i8042 *k, uint16_t port);
+const char *i8042_write(struct i8042 *k, uint16_t port, uint8_t v);
+int pctestdev_iomem(struct pctestdev *t, uint64_t off, unsigned len,
+		    bool write, uint8_t *data);
 
 #endif

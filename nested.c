@@ -9,6 +9,7 @@
 #include "nested.h"
 #include "stats.h"
 #include "compat.h"
+#include "cpuid.h"
 #include "report.h"
 #include "vm.h"
 
@@ -148,18 +149,20 @@ int nested_resolve_detect(struct vm *vm, bool stats_available)
 	return 0;
 }
 
-/* What the guest sees: the host's CPUID, hypervisor bit set, and VMX/SVM
- * only with --nested. */
+/* What the guest sees: the host's CPUID, hypervisor bit set, VMX/SVM only
+ * with --nested, and a brand string that names vmm (cpuid.c). */
 struct kvm_cpuid2 *nested_cpuid(struct vm *vm)
 {
 	size_t size = sizeof(struct kvm_cpuid2) +
 		      vm->supported->nent * sizeof(struct kvm_cpuid_entry2);
-	struct kvm_cpuid2 *c = malloc(size);
+	struct kvm_cpuid2 *c = malloc(size + CPUID_BRAND_ROOM *
+				      sizeof(struct kvm_cpuid_entry2));
 	struct kvm_cpuid_entry2 *e;
 
 	if (!c)
 		return NULL;
 	memcpy(c, vm->supported, size);
+	cpuid_set_brand(c, vm->supported->nent + CPUID_BRAND_ROOM);
 	if ((e = find_leaf(c, 1, 0))) {
 		e->ecx |= CPUID1_ECX_HYPERVISOR;
 		if (!vm->nested.enabled)

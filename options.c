@@ -25,8 +25,10 @@ enum {
 	OPT_KICK_JITTER, OPT_SEED, OPT_KICK_METHOD, OPT_KICK_SIGNAL,
 	OPT_PLATFORM, OPT_INITRD, OPT_EXIT_CODES, OPT_RESULTS,
 	OPT_CLASSES, OPT_REPEAT, OPT_JSON, OPT_LOG_FILTER,
-	OPT_NO_STATUS_LINE, OPT_SERIAL, OPT_DEBUGCON,
+	OPT_NO_STATUS_LINE, OPT_SERIAL, OPT_DEBUGCON, OPT_REBOOT,
 };
+
+#define REBOOT_DEFAULT	16	/* --reboot without =N */
 
 #define SCAN_KICK_NS	200000ull	/* vmm scan's default --kick */
 #define SCAN_REPEAT	2
@@ -43,7 +45,8 @@ static const struct argp_option options[] = {
 	  "mode)", 1 },
 	{ "entry", OPT_ENTRY, "ADDR", 0,
 	  "Entry point (default: the ELF entry or the load address)", 1 },
-	{ "append", OPT_APPEND, "STRING", 0, "Kernel command line", 1 },
+	{ "append", OPT_APPEND, "STRING", 0, "Kernel arguments: the command line "
+	  "is the kernel path, a blank, then STRING", 1 },
 	{ "initrd", OPT_INITRD, "FILE", 0,
 	  "A multiboot module (repeatable; its string is FILE)", 1 },
 	{ 0, 0, 0, 0, "The machine:", 2 },
@@ -63,6 +66,10 @@ static const struct argp_option options[] = {
 	{ "duration", OPT_DURATION, "DURATION", 0,
 	  "Stop after DURATION with status 0 (a stress run)", 3 },
 	{ "max-exits", OPT_MAX_EXITS, "N", 0, "Stop after N exits in all", 3 },
+	{ "reboot", OPT_REBOOT, "N", OPTION_ARG_OPTIONAL,
+	  "A guest's reset (0xcf9, 0x92, the 8042) reboots the VM, up to N "
+	  "times (default 16); without it a reset ends the run, status 5",
+	  3 },
 	{ "exit-codes", OPT_EXIT_CODES, "STYLE", 0,
 	  "vmm (default: 0xf4 written 0 -> 0, else 1) or qemu "
 	  "(isa-debug-exit: (v << 1) | 1)", 3 },
@@ -244,6 +251,8 @@ static bool parse_platform_opt(struct config *cfg, int key, const char *arg)
 	static const char *const platforms[] = { "default", "bare", "pc", 0 };
 	static const char *const codes[] = { "vmm", "qemu", 0 };
 	static const char *const results[] = { "off", "auto", "count", 0 };
+	const char *why;
+	uint64_t n;
 
 	switch (key) {
 	case OPT_PLATFORM:
@@ -262,6 +271,14 @@ static bool parse_platform_opt(struct config *cfg, int key, const char *arg)
 		return true;
 	case OPT_INITRD:
 		add_initrd(cfg, arg);
+		return true;
+	case OPT_REBOOT:
+		cfg->reboot = REBOOT_DEFAULT;
+		if (arg && (parse_u64(arg, &n, &why) || n < 1 || n > 1000000))
+			bad_value("reboot", arg, "expected a number of reboots "
+				  "from 1 to 1000000");
+		else if (arg)
+			cfg->reboot = (unsigned)n;
 		return true;
 	}
 	return false;

@@ -1,13 +1,15 @@
 /*
  * platform.c - wire up the pc platform: KVM's in-kernel interrupt
  * controllers (LAPIC per vCPU, IOAPIC at 0xfec00000, two 8259 PICs) and
- * i8254 PIT, created before any vCPU, with ISA IRQ0 routed to IOAPIC pin 2
- * (hw/isairq.c); the ACPI tables (hw/acpi.c) and the devices they describe
- * (hw/acpipm.c, hw/hpet.c); application processors parked in wait-for-SIPI.
+ * i8254 PIT, created before any vCPU and left as a PC BIOS leaves them
+ * (hw/biosstate.c), with ISA IRQ0 routed to IOAPIC pin 2 (hw/isairq.c);
+ * the ACPI tables (hw/acpi.c) and the devices they describe (hw/acpipm.c,
+ * hw/hpet.c); application processors parked in wait-for-SIPI.
  * The bare platform keeps vmm's own devices only.
  */
 #include "platform.h"
 #include "hw/acpi.h"
+#include "hw/biosstate.h"
 #include "hw/isairq.h"
 #include "report.h"
 #include "vm.h"
@@ -41,7 +43,24 @@ static int create_irqchip(struct vm *vm)
 	/* The dummy speaker port 0x61 keeps PIT-calibrating kernels quiet. */
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
 		return report_ioctl("KVM_CREATE_PIT2");
-	return 0;
+	vm->bus.vm_fd = vm->vm_fd;	/* pc-testdev's IRQ lines */
+	vm->ioapic_reset.chip_id = KVM_IRQCHIP_IOAPIC;
+	if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &vm->ioapic_reset) < 0)
+		return report_ioctl("KVM_GET_IRQCHIP (IOAPIC)");
+	return biosstate_setup(vm);
+}
+
+/* --reboot: the IOAPIC as KVM created it, the rest as the BIOS left it,
+ * and the ACPI tables written again (the guest may have overwritten them). */
+int platform_reboot(struct vm *vm)
+{
+	if (!vm->pc)
+		return 0;
+	if (ioctl(vm->vm_fd, KVM_SET_IRQCHIP, &vm->ioapic_reset) < 0)
+		return report_ioctl("KVM_SET_IRQCHIP (IOAPIC)");
+	if (acpi_write(&vm->mem, vm->cfg->vcpus))
+		return EXIT_USAGE;	/* it fitted at the first boot */
+	return biosstate_setup(vm);
 }
 
 /* What a PC's firmware leaves in memory: the ACPI tables, in the BIOS

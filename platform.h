@@ -11,6 +11,7 @@
 struct vm;
 
 int platform_create(struct vm *vm);
+int platform_reboot(struct vm *vm);
 int platform_vcpu(const struct vm *vm, int vcpu_fd, unsigned index);
 unsigned platform_entry_vcpus(const struct vm *vm);
 bool platform_watches_halts(const struct vm *vm);

@@ -17,6 +17,7 @@ enum {
 	EXIT_USAGE = 2,
 	EXIT_HOST = 3,
 	EXIT_CRASH = 4,
+	EXIT_RESET = 5,		/* the guest reset the machine (hw/reset.c) */
 	EXIT_SKIP = 77,		/* a missing prerequisite: kselftest/automake */
 	EXIT_TIMEOUT = 124,
 	EXIT_SIGHUP = 129,

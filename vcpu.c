@@ -45,8 +45,7 @@ static int set_boot_state(struct vcpu *v)
 	const struct vm *vm = v->vm;
 	struct boot_state st;
 
-	if (ioctl(v->fd, KVM_GET_SREGS, &st.sregs) < 0)
-		return report_ioctl("KVM_GET_SREGS");
+	st.sregs = v->reset_sregs;
 	boot_state(&st, vm->image.mode, vm->image.entry, v->index,
 		   platform_entry_vcpus(vm), vm->cmdline_gpa,
 		   vm->image.multiboot);
@@ -82,6 +81,15 @@ int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index)
 	if (run == MAP_FAILED)
 		return report_errno(EXIT_HOST, "mmap of kvm_run");
 	v->run = run;
+	if (ioctl(v->fd, KVM_GET_SREGS, &v->reset_sregs) < 0)
+		return report_ioctl("KVM_GET_SREGS");
+	if (vm->pc && vm->cfg->reboot) {
+		v->reset_lapic = calloc(1, sizeof(*v->reset_lapic));
+		if (!v->reset_lapic)
+			return report_errno(EXIT_HOST, "LAPIC state");
+		if (ioctl(v->fd, KVM_GET_LAPIC, v->reset_lapic) < 0)
+			return report_ioctl("KVM_GET_LAPIC");
+	}
 	if ((r = set_cpuid(v)) || (r = nested_vcpu_msrs(vm, v->fd)) ||
 	    (r = set_boot_state(v)) || (r = platform_vcpu(vm, v->fd, index)))
 		return r;
@@ -98,8 +106,42 @@ int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index)
 	return 0;
 }
 
+/*
+ * --reboot: back to the state vcpu_create() gave, after the thread has
+ * returned: KVM's reset LAPIC, no pending event, the boot registers, and on
+ * a PC the APs waiting for SIPI again.  MSRs other than EFER, the FPU and
+ * XSAVE state, debug registers and nested state keep their values.
+ */
+int vcpu_reboot(struct vcpu *v)
+{
+	struct kvm_vcpu_events ev;
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	int r;
+
+	memset(&ev, 0, sizeof(ev));
+	if (v->reset_lapic && ioctl(v->fd, KVM_SET_LAPIC, v->reset_lapic) < 0)
+		return report_ioctl("KVM_SET_LAPIC");
+	if (ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
+		return report_ioctl("KVM_SET_VCPU_EVENTS");
+	if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0)
+		return report_ioctl("KVM_SET_MP_STATE (RUNNABLE)");
+	if ((r = set_boot_state(v)) ||
+	    (r = platform_vcpu(v->vm, v->fd, v->index)))
+		return r;
+	v->changed = v->scan_dirty = 0;
+	v->last_level = LEVEL_L1;
+	v->run->immediate_exit = 0;
+	v->run->kvm_dirty_regs = 0;
+	v->kick.run = v->run;
+	v->kick.stop_fired = false;
+	atomic_store(&v->exited, false);
+	return 0;
+}
+
 void vcpu_destroy(struct vcpu *v)
 {
+	free(v->reset_lapic);
+	v->reset_lapic = NULL;
 	probe_close(&v->probe);
 	halt_watch_close(&v->halt);
 	logbuf_free(&v->logbuf);

@@ -59,11 +59,14 @@ struct vcpu {
 	pid_t tid;			/* the thread's id, for trace-cmd */
 	atomic_bool dump;		/* SIGQUIT: dump registers, go on */
 	atomic_bool exited;		/* the thread has returned */
+	struct kvm_sregs reset_sregs;	/* KVM's, before the boot state */
+	struct kvm_lapic_state *reset_lapic;	/* pc: KVM's, for --reboot */
 };
 
 int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index);
 int vcpu_start(struct vcpu *v);
 void vcpu_destroy(struct vcpu *v);
 void vcpu_attach_scan(struct vcpu *v, struct scan *s);
+int vcpu_reboot(struct vcpu *v);
 
 #endif

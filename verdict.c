@@ -78,3 +78,12 @@ void verdict_thread_exit(struct verdict *v)
 	atomic_fetch_add(&v->exited, 1);
 	wake(v);
 }
+
+/* --reboot: undecided again, every vCPU running, no thread returned. */
+void verdict_restart(struct verdict *v, unsigned vcpus)
+{
+	atomic_store(&v->running, vcpus);
+	atomic_store(&v->exited, 0);
+	atomic_store(&v->ending, ENDING_OTHER);
+	atomic_store(&v->status, -1);
+}

@@ -29,6 +29,7 @@ void verdict_vcpu_done(struct verdict *v);
 void verdict_thread_exit(struct verdict *v);
 int verdict_status(const struct verdict *v);
 enum ending verdict_ending(const struct verdict *v);
+void verdict_restart(struct verdict *v, unsigned vcpus);
 
 static inline bool verdict_stopping(const struct verdict *v)
 {

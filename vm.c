@@ -194,6 +194,7 @@ int vm_open(struct vm *vm, const struct config *cfg)
 	    (r = resolve_kick_method(vm)) || (r = get_supported_cpuid(vm)) ||
 	    (r = nested_setup(vm)) || (r = map_memory(vm)))
 		return r;
+	vm->bus.mem = &vm->mem;		/* pc-testdev's flush-page port */
 	vm->cpuid = nested_cpuid(vm);
 	if (!vm->cpuid)
 		return report_errno(EXIT_HOST, "CPUID table");
@@ -202,20 +203,19 @@ int vm_open(struct vm *vm, const struct config *cfg)
 	return 0;
 }
 
+/* The kernel's path and --append: argv[0] first, as GRUB and QEMU do. */
 static int place_cmdline(struct vm *vm)
 {
-	const char *s = vm->cfg->append;
-	size_t len;
+	const struct config *cfg = vm->cfg;
+	char *buf = mem_gpa(&vm->mem, BOOT_CMDLINE, BOOT_CMDLINE_MAX);
 
-	if (!s)
-		return 0;
-	len = strlen(s);
-	if (len >= BOOT_CMDLINE_MAX) {
-		report("--append: %zu bytes is too long (at most %llu)", len,
+	if (!buf || boot_cmdline(buf, BOOT_CMDLINE_MAX, cfg->kernel,
+				 cfg->append) < 0) {
+		report("--append: the kernel path and the command line are "
+		       "too long together (at most %llu bytes)",
 		       BOOT_CMDLINE_MAX - 1);
 		return EXIT_USAGE;
 	}
-	memcpy(mem_gpa(&vm->mem, BOOT_CMDLINE, len + 1), s, len + 1);
 	vm->cmdline_gpa = BOOT_CMDLINE;
 	return 0;
 }
@@ -292,7 +292,9 @@ static int load_modules(struct vm *vm)
 	return 0;
 }
 
-int vm_load(struct vm *vm)
+/* The kernel and everything vmm writes into RAM for it (at boot, and again
+ * at each --reboot). */
+static int load_kernel(struct vm *vm)
 {
 	const struct config *cfg = vm->cfg;
 	struct load_opts opts = {
@@ -326,8 +328,26 @@ int vm_load(struct vm *vm)
 		       "information", cfg->kernel);
 		return EXIT_USAGE;
 	}
-	rc = load_modules(vm);
+	return load_modules(vm);
+}
+
+int vm_load(struct vm *vm)
+{
+	int rc = load_kernel(vm);
+
 	return rc ? rc : platform_create(vm);
+}
+
+/* --reboot, once every vCPU thread has returned: the kernel again (RAM
+ * keeps what the guest wrote elsewhere, as a PC's warm reset does), the
+ * devices as they were at boot.  The vCPUs are vcpu_reboot()'s. */
+int vm_reboot(struct vm *vm)
+{
+	int rc = load_kernel(vm);
+
+	if (!rc)
+		iobus_reset(&vm->bus);
+	return rc ? rc : platform_reboot(vm);
 }
 
 void vm_close(struct vm *vm)

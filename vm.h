@@ -45,7 +45,8 @@ struct vm {
 	struct guest_mem mem;
 	struct load_result image;
 	bool pc;			/* the pc platform (platform.c) */
-	uint64_t cmdline_gpa;		/* 0: no --append */
+	struct kvm_irqchip ioapic_reset;	/* pc: for --reboot */
+	uint64_t cmdline_gpa;		/* "PATH[ APPEND]" */
 	struct iobus bus;
 	struct verdict verdict;
 	struct exitlog log;
@@ -56,6 +57,7 @@ struct vm {
 
 int vm_open(struct vm *vm, const struct config *cfg);
 int vm_load(struct vm *vm);
+int vm_reboot(struct vm *vm);
 void vm_close(struct vm *vm);
 
 #endif

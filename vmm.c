@@ -452,6 +452,37 @@ static int judge_results(const struct run_info *ri)
 	return judged;
 }
 
+/* A guest's reset, with --reboot=N not used up: the machine and every vCPU
+ * back to their boot state, to run again.  Each reset is a line on stderr;
+ * the --timeout and the log go on across reboots. */
+static bool reboot(struct vm *vm, struct vcpu *vcpus, struct kicker *k,
+		   struct kick_vcpu **kv, uint64_t seed, unsigned *reboots)
+{
+	const struct config *cfg = vm->cfg;
+	int r;
+
+	if (verdict_status(&vm->verdict) != EXIT_RESET || !cfg->reboot)
+		return false;
+	if (*reboots == cfg->reboot) {
+		report("reset %u: --reboot=%u used up; the run ends (status %d)",
+		       *reboots + 1, cfg->reboot, EXIT_RESET);
+		return false;
+	}
+	report("reset %u: rebooting (--reboot=%u)", ++*reboots, cfg->reboot);
+	r = vm_reboot(vm);
+	for (unsigned i = 0; i < cfg->vcpus && !r; i++)
+		r = vcpu_reboot(&vcpus[i]);
+	if (r) {
+		report("reset %u: the reboot failed; the run ends", *reboots);
+		verdict_restart(&vm->verdict, cfg->vcpus);
+		verdict_set(&vm->verdict, r);
+		return false;
+	}
+	kicker_init(k, cfg, vm->kick_method, seed, kv, cfg->vcpus);
+	verdict_restart(&vm->verdict, cfg->vcpus);
+	return true;
+}
+
 static int run(struct vm *vm, struct vcpu *vcpus, struct kick_vcpu **kv,
 	       int sigfd)
 {
@@ -460,7 +491,7 @@ static int run(struct vm *vm, struct vcpu *vcpus, struct kick_vcpu **kv,
 	struct kicker kicker;
 	struct run_info ri = { vm, vcpus, cfg->vcpus, &kicker, 0, 0, { 0, 0 } };
 	struct log_writer writer;
-	unsigned started = 0;
+	unsigned started = 0, reboots = 0;
 	int r = 0;
 
 	kicker_init(&kicker, cfg, vm->kick_method, seed, kv, cfg->vcpus);
@@ -477,16 +508,18 @@ static int run(struct vm *vm, struct vcpu *vcpus, struct kick_vcpu **kv,
 		exitlog_start(&vm->log, vm->t0_ns);
 	if ((r = log_writer_start(&writer, vm, &ri)))
 		return r;
-	for (; started < cfg->vcpus && !r; started++)
-		r = vcpu_start(&vcpus[started]);
-	if (r) {
-		started--;
-		verdict_set(&vm->verdict, r);
-	} else if ((r = kicker_start(&kicker))) {
-		verdict_set(&vm->verdict, r);
-	}
-	wait_for_verdict(vm, sigfd, &ri);
-	stop_vcpus(vm, &kicker, vcpus, started, sigfd);
+	do {
+		for (started = 0; started < cfg->vcpus && !r; started++)
+			r = vcpu_start(&vcpus[started]);
+		if (r) {
+			started--;
+			verdict_set(&vm->verdict, r);
+		} else if ((r = kicker_start(&kicker))) {
+			verdict_set(&vm->verdict, r);
+		}
+		wait_for_verdict(vm, sigfd, &ri);
+		stop_vcpus(vm, &kicker, vcpus, started, sigfd);
+	} while (!r && reboot(vm, vcpus, &kicker, kv, seed, &reboots));
 	log_writer_stop(&writer);
 	if (vm->logging)
 		flush_logs(vm, &ri);	/* the last records, in seq order */

@@ -124,12 +124,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "floor: %s: %s\n", argv[1], err);
 		return 2;
 	}
-	if (argc > 2) {
-		size_t l = strlen(argv[2]) + 1;
-
-		memcpy(mem_gpa(&mem, BOOT_CMDLINE, l), argv[2], l);
-		cmdline_gpa = BOOT_CMDLINE;
-	}
+	/* The kernel's path, then the arguments: vmm's command line. */
+	if (boot_cmdline(mem_gpa(&mem, BOOT_CMDLINE, BOOT_CMDLINE_MAX),
+			 BOOT_CMDLINE_MAX, argv[1], argc > 2 ? argv[2] : NULL) < 0)
+		die("command line too long");
+	cmdline_gpa = BOOT_CMDLINE;
 	if (img.multiboot)
 		multiboot_write_info(&mem, (uint32_t)cmdline_gpa);
 	for (unsigned i = 0; i < n; i++)

@@ -30,7 +30,7 @@ _vmm()
         --exit-codes) COMPREPLY=($(compgen -W "vmm qemu" -- "$cur")); return ;;
         --results) COMPREPLY=($(compgen -W "auto count off" -- "$cur")); return ;;
         -m | --memory | -c | --vcpus | --load-addr | --entry | --append | --timeout | \
-        --duration | --max-exits | --kick | --kick-jitter | --seed | --kick-signal)
+        --duration | --max-exits | --kick | --kick-jitter | --seed | --kick-signal | --reboot)
             return ;;
     esac
     $split && return

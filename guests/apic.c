@@ -50,6 +50,10 @@ int main32(uint32_t magic, uint32_t mbinfo, uint32_t cpu, const char *cmdline)
 	idt_set(TIMER_VEC, timer_irq);
 	idt_set(0xff, spurious);
 	idt_load();
+	/* The BIOS state leaves the PIT ticking on IRQ 0 (vector 8): a kernel
+	 * on a PC masks the 8259s before it enables interrupts. */
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
 	lapic_enable();
 	report(lapic_id() == 0, "apic: BSP has APIC id %u", lapic_id());
 	lapic_write(LAPIC_TIMER_DCR, 0xb);		/* divide by 1 */

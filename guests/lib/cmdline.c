@@ -1,8 +1,10 @@
 /*
- * cmdline.c - the --append string vmm hands a kernel (RSI / ESI): blank-separated
- * words "key=value" (or a bare "key", which has the empty value). Values are
- * never copied implicitly: cmdline_str points into the string, cmdline_get copies
- * into a caller's buffer, cmdline_ulong parses decimal or 0x-prefixed hex.
+ * cmdline.c - the command line vmm hands a kernel (RSI / ESI, and multiboot's
+ * cmdline): the kernel's path (argv[0], as GRUB and QEMU give it), then the
+ * --append words "key=value" (or a bare "key", which has the empty value).
+ * The lookups skip argv[0]. Values are never copied implicitly: cmdline_str
+ * points into the string, cmdline_get copies into a caller's buffer,
+ * cmdline_ulong parses decimal or 0x-prefixed hex.
  */
 #include "guest.h"
 
@@ -16,12 +18,26 @@ static int is_end(char c)
 	return c == '\0' || is_blank(c);
 }
 
-const char *cmdline_str(const char *cmdline, const char *key)
+/* What follows argv[0]: the --append string (empty without one). */
+const char *cmdline_args(const char *cmdline)
 {
 	const char *p = cmdline;
 
 	if (!p)
-		return NULL;
+		return "";
+	while (is_blank(*p))
+		p++;
+	while (!is_end(*p))
+		p++;
+	while (is_blank(*p))
+		p++;
+	return p;
+}
+
+const char *cmdline_str(const char *cmdline, const char *key)
+{
+	const char *p = cmdline_args(cmdline);
+
 	while (*p) {
 		const char *k = key, *w;
 

@@ -29,7 +29,9 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Command line: "key=value" words separated by blanks; numbers decimal or 0x hex. */
+/* Command line: argv[0] (the kernel's path), then "key=value" words separated
+ * by blanks; numbers decimal or 0x hex.  The lookups skip argv[0]. */
+const char *cmdline_args(const char *cmdline);
 const char *cmdline_str(const char *cmdline, const char *key);
 int cmdline_get(const char *cmdline, const char *key, char *buf, size_t size);
 unsigned long cmdline_ulong(const char *cmdline, const char *key, unsigned long def);

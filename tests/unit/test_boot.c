@@ -340,6 +340,31 @@ static void test_state_long_no_cmdline(void **state)
 	assert_int_equal(st.regs.rsp, BOOT_STACK_TOP);
 }
 
+/* argv[0] first, as GRUB and QEMU build a multiboot command line. */
+static void test_cmdline_path_then_append(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(boot_cmdline(buf, sizeof(buf), "g/k.elf", "a=1  b"), 14);
+	assert_string_equal(buf, "g/k.elf a=1  b");
+	assert_int_equal(boot_cmdline(buf, sizeof(buf), "g/k.elf", NULL), 7);
+	assert_string_equal(buf, "g/k.elf");
+	/* An empty --append still gets its blank: argv[0] then nothing. */
+	assert_int_equal(boot_cmdline(buf, sizeof(buf), "k", ""), 2);
+	assert_string_equal(buf, "k ");
+}
+
+static void test_cmdline_too_long(void **state)
+{
+	char buf[8];
+
+	(void)state;
+	assert_int_equal(boot_cmdline(buf, sizeof(buf), "k.elf", "x"), 7);
+	assert_int_equal(boot_cmdline(buf, sizeof(buf), "k.elf", "xy"), -1);
+	assert_int_equal(boot_cmdline(buf, sizeof(buf), "kernel.elf", NULL), -1);
+}
+
 static void test_state_protected(void **state)
 {
 	struct boot_state st;
@@ -423,6 +448,8 @@ int main(void)
 		cmocka_unit_test(test_stacks),
 		T(test_state_long),
 		cmocka_unit_test(test_state_long_no_cmdline),
+		cmocka_unit_test(test_cmdline_path_then_append),
+		cmocka_unit_test(test_cmdline_too_long),
 		T(test_state_protected),
 		cmocka_unit_test(test_state_multiboot),
 		cmocka_unit_test(test_state_real),

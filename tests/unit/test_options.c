@@ -109,6 +109,24 @@ static void test_initrd_limit(void **state)
 	assert_int_equal(c.ninitrd, 32);
 }
 
+/* --reboot: off by default, 16 bare, N given, 0 and junk refused. */
+static void test_reboot(void **state)
+{
+	struct config c;
+
+	(void)state;
+	assert_int_equal(parse(&c, "-k", "k", NULL), 0);
+	assert_int_equal(c.reboot, 0);
+	assert_int_equal(parse(&c, "-k", "k", "--reboot", NULL), 0);
+	assert_int_equal(c.reboot, 16);
+	assert_int_equal(parse(&c, "-k", "k", "--reboot=3", NULL), 0);
+	assert_int_equal(c.reboot, 3);
+	assert_int_equal(parse(&c, "-k", "k", "--reboot=0", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&c, "-k", "k", "--reboot=x", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&c, "-k", "k", "--reboot=1000001", NULL),
+			 EXIT_USAGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -116,6 +134,7 @@ int main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_issue16_rejects),
 		cmocka_unit_test(test_initrd_limit),
+		cmocka_unit_test(test_reboot),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);

@@ -4,7 +4,8 @@
 # (built by the top-level %.o rule) and never opens /dev/kvm.  check-unit
 # runs every test binary and fails if any of them fails.
 
-UNIT_TESTS = parse options loader boot exitlog kick platform binlog scan results acpi
+UNIT_TESTS = parse options loader boot exitlog kick platform binlog scan results acpi \
+	pcparts
 UNIT_BINS = $(UNIT_TESTS:%=tests/build/test_%)
 UNIT_LDLIBS = -lcmocka -lelf -pthread
 
@@ -20,6 +21,8 @@ tests/build/test_scan: scan.o writeback.o exitlog.o binlog.o record.o report.o
 tests/build/test_platform: hw/fwcfg.o console.o results.o multiboot.o memory.o report.o
 tests/build/test_results: results.o report.o
 tests/build/test_acpi: hw/acpi.o hw/isairq.o memory.o report.o
+tests/build/test_pcparts: hw/pctestdev.o hw/reset.o hw/i8042.o hw/biosstate.o \
+			  cpuid.o console.o results.o memory.o verdict.o report.o
 
 tests/build/test_%: tests/unit/test_%.c $(wildcard *.h hw/*.h)
 	@mkdir -p $(@D)
