@@ -272,6 +272,9 @@ int parse_trace_events(const char *s, struct trace_events *ev,
 					      strlen(trace_default_events[i]),
 					      why))
 					return EINVAL;
+		} else if (len == 4 && !strncmp(s, "list", 4)) {
+			*why = "list stands alone (--trace-kvm=list)";
+			return EINVAL;
 		} else if (len >= TRACE_EVENT_NAME || !event_name_ok(s, len)) {
 			*why = "expected event names (kvm_exit, SYSTEM:EVENT, "
 			       "default or list), comma-separated";
