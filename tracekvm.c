@@ -229,6 +229,9 @@ static int setup_instance(struct tracekvm *tk)
 	char pid[24];
 
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	/* A SIGKILLed vmm of this very pid may have left it: start empty. */
+	tracefs_event_disable(tk->inst, NULL, NULL);
+	tracefs_instance_file_clear(tk->inst, "trace");
 	if (tracefs_instance_file_write(tk->inst, "trace_clock", "mono") < 0) {
 		report("--trace-kvm: the mono trace clock: %s",
 		       strerror(errno));
