@@ -163,14 +163,17 @@ if [ $arch = vmx ]; then
 	done
 	check "tinivisor-vmx --dirty=always --trace-kvm: leak (status $st, $(leaked_value)); hazard, then L2's CR4 write reflected to L1 (kvm_nested_vmexit, kvm_nested_vmexit_inject with CR_ACCESS) before L2's failure at log lines ${found:-none}; $(kev kvm_nested_vmexit) nested vmexits, $(kev kvm_nested_vmexit_inject) injected, $(kev kvm_userspace_exit) userspace exits == $(count '^{"seq"') records (tries: $tries)" \
 		eval '[ -n "$found" ] && [ $(kev kvm_userspace_exit) -eq $(count "^{\"seq\"") ]'
-	# The story in one log, for the README: from the last hazard before the last CR-access
-	# inject to L2's failure, the exit records and the kernel's nested and CR events.
+	# The story in one log, for the README: the last hazard before the last CR-access inject
+	# and what follows it, then the last CR-access reflections and the records after them.
 	[ -n "$found" ] && "$VMM" report --format=text "$log" 2>/dev/null |
 		awk '/^[0-9]/ || / (kvm_nested_[a-z_]*|kvm_inj_exception|kvm_cr) / { l[++n] = $0 }
 		     END { for (i = 1; i <= n; i++) {
 			     if (l[i] ~ /HAZARD/) h = i
-			     if (l[i] ~ /kvm_nested_vmexit_inject .*CR_ACCESS/) hi = h }
-			   for (i = hi; hi && i <= n && i < hi + 40; i++) print l[i] }' |
+			     if (l[i] ~ /kvm_nested_vmexit_inject .*CR_ACCESS/) { hi = h; li = i } }
+			   if (!hi) exit
+			   for (i = hi; i <= n && i < hi + 6; i++) print l[i]
+			   print "..."
+			   for (i = (li - 8 > hi + 6 ? li - 8 : hi + 6); i <= n && i <= li + 6; i++) print l[i] }' |
 		cut -c1-240 | sed 's/^/# trace: /'
 else
 	run trace --nested --kernel "$TIV" --append "n=$N_CLEAN" --kick="$KICK" --trace-kvm
