@@ -23,6 +23,7 @@
 
 struct tracefs_instance;
 struct tep_handle;
+struct event_fields;
 
 struct tracekvm {
 	struct tracefs_instance *inst;
@@ -37,6 +38,8 @@ struct tracekvm {
 	struct kevent_record *q;	/* read, not yet written; by t_ns */
 	size_t nq, capq;
 	void *seq;			/* libtraceevent's struct trace_seq */
+	struct event_fields *fields;	/* each event's fields, looked up once */
+	unsigned nfields;
 	uint64_t events;		/* of vCPU threads, read */
 	uint64_t others;		/* of other threads, dropped */
 	uint64_t overruns;		/* lost in the ring (per-CPU stats) */
