@@ -9,7 +9,9 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -I.
-LDLIBS  += -lelf -pthread
+LDLIBS  += -lelf -ltracefs -ltraceevent -pthread
+# libtracefs and libtraceevent (--trace-kvm) keep their headers apart.
+TRACE_CFLAGS = -I/usr/include/tracefs -I/usr/include/traceevent
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
@@ -20,7 +22,7 @@ BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 SRCS = vmm.c options.c vm.c vcpu.c memory.c boot.c loader.c multiboot.c exitlog.c \
        record.c summary.c kick.c nested.c verdict.c report.c parse.c \
        console.c results.c deadhalt.c stats.c iobus.c platform.c scan.c writeback.c binlog.c \
-       logreport.c timeline.c version.c crash.c cpuid.c $(HW_SRCS)
+       logreport.c timeline.c version.c crash.c cpuid.c tracekvm.c $(HW_SRCS)
 # Device models, one file each, named after what they model.
 HW_SRCS = hw/ns16550.c hw/debugcon.c hw/testexit.c hw/fwcfg.c hw/scanport.c \
 	  hw/acpi.c hw/acpipm.c hw/hpet.c hw/isairq.c \
@@ -41,7 +43,8 @@ vmm: $(OBJS)
 
 # A static vmm for the initramfs of the emulated-nested tests.
 vmm.static: $(SRCS) $(wildcard *.h hw/*.h)
-	$(CC) $(CFLAGS) $(VERSION_DEF) -static -o $@ $(SRCS) -lelf -lz -pthread
+	$(CC) $(CFLAGS) $(TRACE_CFLAGS) $(VERSION_DEF) -static -o $@ $(SRCS) \
+		-lelf -lz -ltracefs -ltraceevent -ldl -pthread
 
 version.o: version.c version.h .version
 	$(CC) $(CFLAGS) $(VERSION_DEF) -c -o $@ $<
@@ -50,6 +53,9 @@ version.o: version.c version.h .version
 	@echo '$(VMM_VERSION)' | cmp -s - $@ || echo '$(VMM_VERSION)' >$@
 
 FORCE:
+
+tracekvm.o: tracekvm.c $(wildcard *.h)
+	$(CC) $(CFLAGS) $(TRACE_CFLAGS) -c -o $@ $<
 
 %.o: %.c $(wildcard *.h hw/*.h)
 	$(CC) $(CFLAGS) -c -o $@ $<

@@ -277,6 +277,38 @@ int binlog_note(struct binlog *b, const char *text, size_t len)
 	return 0;
 }
 
+/* A kernel event, stored by the thread that reads them (vmm's log thread)
+ * through its own cursor; a chunk's tail too short for one stays empty. */
+int binlog_put_kevent(struct binlog *b, struct binlog_cursor *c,
+		      const struct kevent_record *k)
+{
+	size_t span = KEVENT_SLOTS * BINLOG_SLOT;
+	struct binlog_kevent *e;
+	int err;
+
+	if ((size_t)(c->end - c->cur) < span && (err = binlog_claim(b, c, 0)))
+		return err;
+	e = (struct binlog_kevent *)c->cur;
+	memset((uint8_t *)e + sizeof(e->h), 0, span - sizeof(e->h));
+	e->t_ns = k->t_ns;
+	e->vcpu = k->vcpu;
+	e->cpu = k->cpu;
+	e->tid = k->tid;
+	e->nfields = k->nfields < KEVENT_FIELDS ? k->nfields : KEVENT_FIELDS;
+	memcpy(e->name, k->name, sizeof(e->name));
+	memcpy(e->field, k->field, sizeof(e->field));
+	memcpy(e->info, k->info, sizeof(e->info));
+	e->name[KEVENT_NAME - 1] = e->info[KEVENT_INFO - 1] = 0;
+	for (unsigned i = 0; i < KEVENT_FIELDS; i++)
+		e->field[i].name[KEVENT_FIELD_NAME - 1] = 0;
+	e->h.kind = BINLOG_KEVENT;
+	e->h.nslots = KEVENT_SLOTS;
+	e->h.check = binlog_slot_check(e, span);
+	commit(&e->h, 1);
+	c->cur += span;
+	return 0;
+}
+
 /* Cut the file after the last chunk claimed: the rest of the last grow
  * step holds nothing. */
 int binlog_close(struct binlog *b)
@@ -463,6 +495,25 @@ bool binlog_next(struct binlog_reader *r, struct binlog_item *it)
 			it->unnumbered = !s.commit;
 			unpack_exit((const struct binlog_exit *)p, &it->exit,
 				    it->scan_class);
+			return true;
+		}
+		if (s.kind == BINLOG_KEVENT && span >=
+		    sizeof(struct binlog_kevent)) {
+			const struct binlog_kevent *e = (const void *)p;
+			struct kevent_record *k = &it->kevent;
+
+			k->t_ns = e->t_ns;
+			k->vcpu = e->vcpu;
+			k->cpu = e->cpu;
+			k->tid = e->tid;
+			k->nfields = e->nfields < KEVENT_FIELDS ? e->nfields :
+				     KEVENT_FIELDS;
+			memcpy(k->name, e->name, sizeof(k->name));
+			memcpy(k->field, e->field, sizeof(k->field));
+			memcpy(k->info, e->info, sizeof(k->info));
+			k->name[KEVENT_NAME - 1] = k->info[KEVENT_INFO - 1] = 0;
+			for (unsigned i = 0; i < KEVENT_FIELDS; i++)
+				k->field[i].name[KEVENT_FIELD_NAME - 1] = 0;
 			return true;
 		}
 		if (s.kind == BINLOG_NOTE && s.commit - 1 <= span - sizeof(s)) {

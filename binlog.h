@@ -33,6 +33,7 @@ enum binlog_kind {
 	BINLOG_EMPTY = 0,	/* never written: the rest of a chunk */
 	BINLOG_EXIT = 1,	/* one KVM_RUN return (struct exit_record) */
 	BINLOG_NOTE = 2,	/* text: the run's JSON summary */
+	BINLOG_KEVENT = 3,	/* a kernel trace event (struct kevent_record) */
 };
 
 /* Flags of an exit slot. */
@@ -100,6 +101,24 @@ struct binlog_exit {
 };
 
 _Static_assert(sizeof(struct binlog_exit) == BINLOG_SLOT, "one slot");
+
+/* BINLOG_KEVENT: the slot header, then the event, over KEVENT_SLOTS slots;
+ * commit is 1 once stored.  No seq: the reader places it by t_ns. */
+struct binlog_kevent {
+	struct binlog_slot h;
+	uint64_t t_ns;
+	uint32_t vcpu, cpu, tid, nfields;
+	char name[KEVENT_NAME];
+	struct {
+		char name[KEVENT_FIELD_NAME];
+		uint64_t value;
+	} field[KEVENT_FIELDS];
+	char info[KEVENT_INFO];
+};
+
+#define KEVENT_SLOTS \
+	((sizeof(struct binlog_kevent) + BINLOG_SLOT - 1) / BINLOG_SLOT)
+_Static_assert(sizeof(struct binlog_kevent) == 16 + 632, "kevent layout");
 _Static_assert(offsetof(struct binlog_header, argv) == 160, "header");
 
 /* The writer: one per log, one cursor per writing thread. */
@@ -131,6 +150,8 @@ int binlog_claim(struct binlog *b, struct binlog_cursor *c, size_t slots);
 int binlog_prepare(struct binlog *b);
 void binlog_put_exit(struct binlog *b, void *slot, struct exit_record *r);
 int binlog_note(struct binlog *b, const char *text, size_t len);
+int binlog_put_kevent(struct binlog *b, struct binlog_cursor *c,
+		      const struct kevent_record *k);
 int binlog_close(struct binlog *b);
 
 /* Store one exit record (and give it its seq); a system call only once a
@@ -164,6 +185,7 @@ struct binlog_reader {
 struct binlog_item {
 	enum binlog_kind kind;
 	struct exit_record exit;	/* BINLOG_EXIT */
+	struct kevent_record kevent;	/* BINLOG_KEVENT */
 	char scan_class[BINLOG_SCAN_NAME];	/* exit.scan_class points here */
 	bool unnumbered;		/* stored whole, killed before its
 					 * commit: seq is the caller's to

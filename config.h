@@ -36,6 +36,18 @@ enum results_mode { RESULTS_OFF, RESULTS_AUTO, RESULTS_COUNT };
 #define SYNC_ALL	(SYNC_REGS | SYNC_SREGS | SYNC_EVENTS)
 #define SYNC_DEFAULT	0x80u	/* "all the host supports" */
 
+/* --trace-kvm[=EVENTS] (tracekvm.c): the kernel events asked for. */
+#define TRACE_MAX_EVENTS	64
+#define TRACE_EVENT_NAME	64	/* "kvm_exit" or "SYSTEM:EVENT" */
+
+struct trace_events {
+	bool on;			/* --trace-kvm given */
+	bool list;			/* --trace-kvm=list */
+	bool defaults;			/* the set includes the default set */
+	unsigned n;
+	char name[TRACE_MAX_EVENTS][TRACE_EVENT_NAME];
+};
+
 struct config {
 	const char *kernel;
 	enum kernel_format format;
@@ -82,6 +94,8 @@ struct config {
 	const char *scan_classes;	/* NULL = every class; "list" */
 	unsigned scan_repeat;		/* writes per class and state */
 	const char *scan_json;		/* NULL = no JSON file */
+
+	struct trace_events trace;	/* --trace-kvm */
 
 	/* Output (issue 17). */
 	bool no_status_line;		/* --no-status-line */

@@ -364,6 +364,64 @@ size_t record_format_text(char *out, const struct exit_record *r)
 	return p - out;
 }
 
+/* A kernel event (--trace-kvm): "k" where an exit record has its seq, then
+ * the same time and vCPU columns, the event's name and its decoded text. */
+size_t kevent_format_text(char *out, const struct kevent_record *k)
+{
+	char *p = out, *col = out;
+
+	*p++ = 'k';
+	p = pad(p, col, 10);
+	p = PUT_LIT(p, " t=");
+	p = put_u64(p, k->t_ns);
+	p = pad(p, col, 28);
+	p = PUT_LIT(p, " v");
+	p = put_u64(p, k->vcpu);
+	p = pad(p, col, 33);
+	*p++ = ' ';
+	p = put(p, k->name);
+	p = pad(p, col, 60);
+	p = PUT_LIT(p, " cpu");
+	p = put_u64(p, k->cpu);
+	*p++ = ' ';
+	p = put(p, k->info);
+	*p++ = '\n';
+	return p - out;
+}
+
+/* Field values as numbers while jq's doubles hold them exactly. */
+size_t kevent_format_json(char *out, const struct kevent_record *k)
+{
+	char *p = out;
+
+	p = PUT_LIT(p, "{\"kevent\":\"");
+	p = put(p, k->name);
+	p = PUT_LIT(p, "\",\"t_ns\":");
+	p = put_u64(p, k->t_ns);
+	p = PUT_LIT(p, ",\"vcpu\":");
+	p = put_u64(p, k->vcpu);
+	p = PUT_LIT(p, ",\"cpu\":");
+	p = put_u64(p, k->cpu);
+	p = PUT_LIT(p, ",\"tid\":");
+	p = put_u64(p, k->tid);
+	p = PUT_LIT(p, ",\"fields\":{");
+	for (uint32_t i = 0; i < k->nfields && i < KEVENT_FIELDS; i++) {
+		if (i)
+			*p++ = ',';
+		*p++ = '"';
+		p = put(p, k->field[i].name);
+		p = PUT_LIT(p, "\":");
+		if (k->field[i].value < (1ull << 53))
+			p = put_u64(p, k->field[i].value);
+		else
+			p = put_qhex(p, k->field[i].value);
+	}
+	p = PUT_LIT(p, "},\"info\":\"");
+	p += json_escape(p, 2 * KEVENT_INFO + 8, k->info);
+	p = PUT_LIT(p, "\"}\n");
+	return p - out;
+}
+
 /* The length of the valid UTF-8 sequence at s, or 0 (RFC 3629: no
  * overlong forms, no surrogates, nothing above U+10FFFF). */
 static size_t utf8_len(const unsigned char *s)
@@ -612,16 +670,33 @@ int exitlog_flush(struct exitlog *log, struct logbuf *b)
 	return err;
 }
 
+static size_t format_one(char *out, bool json, const struct exit_record *r,
+			 const struct kevent_record *k)
+{
+	if (k)
+		return json ? kevent_format_json(out, k) :
+			      kevent_format_text(out, k);
+	return json ? record_format_json(out, r) : record_format_text(out, r);
+}
+
 /* The log thread's flush: every ring's pending records at once, merged by
  * seq, so that a text log of several vCPUs reads in order (but for what a
- * vCPU whose ring filled between two timer ticks wrote on its own). */
-int exitlog_flush_all(struct exitlog *log, struct logbuf *const *bufs,
-		      unsigned n, char *text)
+ * vCPU whose ring filled between two timer ticks wrote on its own).  With
+ * kernel events (kev, sorted by t_ns), each goes before the first exit
+ * record later than it, and nothing later than until is taken: it waits
+ * for the next flush, with the events that may still come before it.
+ * *used says how many of kev were written. */
+int exitlog_flush_merged(struct exitlog *log, struct logbuf *const *bufs,
+			 unsigned n, char *text,
+			 const struct kevent_record *kev, size_t nkev,
+			 uint64_t until, size_t *used)
 {
 	bool json = log->format == LOG_JSONL;
-	size_t len = 0;
+	size_t len = 0, k = 0;
 	int err = 0;
 
+	if (used)
+		*used = 0;
 	if (log->format == LOG_BIN || !n)
 		return atomic_load(&log->error);
 	size_t head[n], pos[n];
@@ -639,6 +714,7 @@ int exitlog_flush_all(struct exitlog *log, struct logbuf *const *bufs,
 	}
 	while (!err) {
 		const struct exit_record *min = NULL;
+		const struct kevent_record *ke = NULL;
 		unsigned from = 0;
 
 		for (unsigned i = 0; i < n; i++) {
@@ -647,16 +723,21 @@ int exitlog_flush_all(struct exitlog *log, struct logbuf *const *bufs,
 			if (pos[i] == head[i])
 				continue;
 			r = &bufs[i]->rec[pos[i] % LOGBUF_RECORDS];
+			if (r->t_ns > until)
+				continue;	/* its events may be unread */
 			if (!min || r->seq < min->seq) {
 				min = r;
 				from = i;
 			}
 		}
-		if (!min)
+		if (k < nkev && kev[k].t_ns <= until &&
+		    (!min || kev[k].t_ns <= min->t_ns))
+			ke = &kev[k++];
+		else if (min)
+			pos[from]++;
+		else
 			break;
-		pos[from]++;
-		len += json ? record_format_json(text + len, min) :
-			      record_format_text(text + len, min);
+		len += format_one(text + len, json, min, ke);
 		if (len > LOGTEXT_SIZE - LOG_RECORD_MAX) {
 			err = exitlog_write(log, text, len);
 			len = 0;
@@ -667,9 +748,19 @@ int exitlog_flush_all(struct exitlog *log, struct logbuf *const *bufs,
 	for (unsigned i = 0; i < n; i++) {
 		if (!bufs[i]->rec)
 			continue;
-		atomic_store_explicit(&bufs[i]->tail, head[i],
+		/* After an error the rest is dropped: the run is ending. */
+		atomic_store_explicit(&bufs[i]->tail, err ? head[i] : pos[i],
 				      memory_order_release);
 		pthread_mutex_unlock(&bufs[i]->lock);
 	}
+	if (used)
+		*used = err ? nkev : k;
 	return err;
+}
+
+int exitlog_flush_all(struct exitlog *log, struct logbuf *const *bufs,
+		      unsigned n, char *text)
+{
+	return exitlog_flush_merged(log, bufs, n, text, NULL, 0, UINT64_MAX,
+				    NULL);
 }

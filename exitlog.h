@@ -24,7 +24,8 @@
 #define LOGBUF_RECORDS	4096	/* records held before they are formatted */
 #define LOG_FLUSH_NS	100000000ull	/* text logs at most this far behind */
 #define LOGTEXT_SIZE	(256u << 10)	/* text written per write(2), at most */
-#define LOG_RECORD_MAX	1024	/* longest formatted record, with margin */
+#define LOG_RECORD_MAX	2048	/* longest formatted record (a kernel
+				 * event's), with margin */
 
 struct exitlog {
 	const char *path;		/* for messages; "-" is stdout */
@@ -36,6 +37,10 @@ struct exitlog {
 					 * the caller numbers records */
 	pthread_mutex_t lock;
 	atomic_int error;		/* first write errno, 0 if none */
+	/* --trace-kvm with a text log: a full ring is flushed by this, which
+	 * merges the kernel events in, rather than by exitlog_flush. */
+	int (*full_hook)(void *arg);
+	void *full_arg;
 };
 
 /* A ring the owner thread fills without a lock; whoever formats (the owner
@@ -56,6 +61,8 @@ static inline size_t logbuf_pending(struct logbuf *b)
 
 size_t record_format_json(char *out, const struct exit_record *r);
 size_t record_format_text(char *out, const struct exit_record *r);
+size_t kevent_format_json(char *out, const struct kevent_record *k);
+size_t kevent_format_text(char *out, const struct kevent_record *k);
 size_t json_escape(char *out, size_t cap, const char *s);
 
 int exitlog_open(struct exitlog *log, const char *path, enum log_format f);
@@ -69,6 +76,10 @@ void logbuf_free(struct logbuf *b);
 int exitlog_flush(struct exitlog *log, struct logbuf *b);
 int exitlog_flush_all(struct exitlog *log, struct logbuf *const *bufs,
 		      unsigned n, char *text);
+int exitlog_flush_merged(struct exitlog *log, struct logbuf *const *bufs,
+			 unsigned n, char *text,
+			 const struct kevent_record *kev, size_t nkev,
+			 uint64_t until, size_t *used);
 int exitlog_write(struct exitlog *log, const char *text, size_t len);
 int exitlog_error(struct exitlog *log, int err);
 
@@ -92,7 +103,8 @@ static inline int exitlog_append(struct exitlog *log, struct logbuf *b,
 	atomic_store_explicit(&b->head, h + 1, memory_order_release);
 	if (h + 1 - atomic_load_explicit(&b->tail, memory_order_acquire) ==
 	    LOGBUF_RECORDS)
-		return exitlog_flush(log, b);
+		return log->full_hook ? log->full_hook(log->full_arg) :
+					exitlog_flush(log, b);
 	return 0;
 }
 

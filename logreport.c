@@ -55,6 +55,21 @@ static int add_record(struct logdata *d, const struct exit_record *r)
 	return 0;
 }
 
+static int add_kevent(struct logdata *d, const struct kevent_record *k)
+{
+	if (d->nkev == d->capkev) {
+		size_t cap = d->capkev ? 2 * d->capkev : 1024;
+		struct kevent_record *p = realloc(d->kev, cap * sizeof(*p));
+
+		if (!p)
+			return ENOMEM;
+		d->kev = p;
+		d->capkev = cap;
+	}
+	d->kev[d->nkev++] = *k;
+	return 0;
+}
+
 static const char *after_key(const char *line, const char *key)
 {
 	const char *p = strstr(line, key);
@@ -196,6 +211,70 @@ bool json_record_parse(const char *line, struct exit_record *r)
 	return true;
 }
 
+/* A JSON string at p (past its opening quote) into out; the escapes the
+ * log writes (\", \\, \u00XX) undone.  NULL if it does not end. */
+static const char *json_string(const char *p, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (; *p && *p != '"'; p++) {
+		char c = *p;
+
+		if (c == '\\' && p[1] == 'u' && p[2] && p[3] && p[4] && p[5]) {
+			c = (char)strtol((char[]){ p[4], p[5], 0 }, NULL, 16);
+			p += 5;
+		} else if (c == '\\' && p[1]) {
+			c = *++p;
+		}
+		if (n + 1 < cap)
+			out[n++] = c;
+	}
+	if (cap)
+		out[n] = '\0';
+	return *p == '"' ? p + 1 : NULL;
+}
+
+/* {"kevent":"NAME","t_ns":..,"vcpu":..,"cpu":..,"tid":..,
+ *  "fields":{"a":1,"b":"0x..."},"info":"..."} as kevent_format_json wrote. */
+bool json_kevent_parse(const char *line, struct kevent_record *k)
+{
+	const char *p, *info;
+	uint64_t v;
+
+	memset(k, 0, sizeof(*k));
+	if (strncmp(line, "{\"kevent\":\"", 11) ||
+	    !(p = json_string(line + 11, k->name, sizeof(k->name))))
+		return false;
+	json_u64(p, "\"t_ns\":", &k->t_ns);
+	if (json_u64(p, "\"vcpu\":", &v))
+		k->vcpu = v;
+	if (json_u64(p, "\"cpu\":", &v))
+		k->cpu = v;
+	if (json_u64(p, "\"tid\":", &v))
+		k->tid = v;
+	info = strstr(p, "\"info\":\"");
+	if (info)
+		json_string(info + 8, k->info, sizeof(k->info));
+	p = strstr(p, "\"fields\":{");
+	for (p = p ? p + 10 : NULL; p && *p == '"' && k->nfields < KEVENT_FIELDS;) {
+		char *end;
+
+		p = json_string(p + 1, k->field[k->nfields].name,
+				KEVENT_FIELD_NAME);
+		if (!p || *p++ != ':')
+			break;
+		if (*p == '"')
+			p++;
+		k->field[k->nfields++].value = strtoull(p, &end, 0);
+		p = end;
+		if (*p == '"')
+			p++;
+		if (*p == ',')
+			p++;
+	}
+	return true;
+}
+
 static int load_jsonl(struct logdata *d, FILE *f)
 {
 	char *line = NULL;
@@ -210,9 +289,13 @@ static int load_jsonl(struct logdata *d, FILE *f)
 			d->torn++;	/* a last line cut short */
 			break;
 		}
+		struct kevent_record k;
+
 		if (!strncmp(line, "{\"summary\":", 11)) {
 			free(d->summary);
 			d->summary = strdup(line);
+		} else if (json_kevent_parse(line, &k)) {
+			err = add_kevent(d, &k);
 		} else if (json_record_parse(line, &r)) {
 			err = add_record(d, &r);
 		} else {
@@ -260,6 +343,8 @@ static int load_binary(struct logdata *d, const char *path)
 		if (it.kind == BINLOG_EXIT) {
 			d->unnumbered += it.unnumbered;
 			err = add_record(d, &it.exit);
+		} else if (it.kind == BINLOG_KEVENT) {
+			err = add_kevent(d, &it.kevent);
 		} else if (it.kind == BINLOG_NOTE) {
 			free(d->summary);
 			d->summary = strndup(it.text, it.len);
@@ -268,6 +353,15 @@ static int load_binary(struct logdata *d, const char *path)
 	d->torn = rd.torn;
 	binlog_close_read(&rd);
 	return err ? report_errno(EXIT_HOST, "reading the log") : 0;
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const struct kevent_record *x = a, *y = b;
+
+	if (x->t_ns != y->t_ns)
+		return x->t_ns < y->t_ns ? -1 : 1;
+	return x->vcpu < y->vcpu ? -1 : x->vcpu > y->vcpu;
 }
 
 static int by_seq(const void *a, const void *b)
@@ -353,6 +447,8 @@ int logdata_load(struct logdata *d, const char *path)
 		return err;
 	if (d->n)
 		qsort(d->rec, d->n, sizeof(*d->rec), by_seq);
+	if (d->nkev)	/* a binary log holds them as they were read */
+		qsort(d->kev, d->nkev, sizeof(*d->kev), by_time);
 	if (d->unnumbered) {
 		number_unnumbered(d);
 		qsort(d->rec, d->n, sizeof(*d->rec), by_seq);
@@ -373,6 +469,7 @@ void logdata_free(struct logdata *d)
 	free(d->rec);
 	free(d->handle_ns);
 	free(d->summary);
+	free(d->kev);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -630,6 +727,45 @@ static int print_vcpus(const struct logdata *d, const struct report_opts *o)
 	return 0;
 }
 
+static bool kevent_selected(const struct report_opts *o,
+			    const struct kevent_record *k)
+{
+	if (o->vcpu >= 0 && k->vcpu != (unsigned)o->vcpu)
+		return false;
+	return k->t_ns >= o->from && k->t_ns <= o->to;
+}
+
+/* --trace-kvm's kernel events, counted by name. */
+static void print_kevents(const struct logdata *d, const struct report_opts *o)
+{
+	enum { NAMES = 64 };
+	char name[NAMES][KEVENT_NAME];
+	uint64_t count[NAMES] = { 0 }, total = 0, other = 0;
+	unsigned n = 0, i;
+
+	for (size_t e = 0; e < d->nkev; e++) {
+		const struct kevent_record *k = &d->kev[e];
+
+		if (!kevent_selected(o, k))
+			continue;
+		total++;
+		for (i = 0; i < n && strcmp(name[i], k->name); i++)
+			;
+		if (i == n && n == NAMES) {
+			other++;
+			continue;
+		}
+		if (i == n)
+			snprintf(name[n++], KEVENT_NAME, "%s", k->name);
+		count[i]++;
+	}
+	printf("\nkernel events (--trace-kvm): %" PRIu64 "\n", total);
+	for (i = 0; i < n; i++)
+		printf("  %-28s %10" PRIu64 "\n", name[i], count[i]);
+	if (other)
+		printf("  %-28s %10" PRIu64 "\n", "(others)", other);
+}
+
 static int print_tables(const struct logdata *d, const struct report_opts *o)
 {
 	uint64_t total, missing = 0;
@@ -652,6 +788,8 @@ static int print_tables(const struct logdata *d, const struct report_opts *o)
 		       "was: numbered on reading\n", d->unnumbered);
 	if ((r = print_reasons(d, o, &total)))
 		return r;
+	if (d->nkev)
+		print_kevents(d, o);
 	return print_vcpus(d, o);
 }
 
@@ -661,11 +799,19 @@ static int convert(const struct logdata *d, const struct report_opts *o,
 		   bool json)
 {
 	char buf[LOG_RECORD_MAX];
+	size_t k = 0, len;
 
-	for (size_t i = 0; i < d->n; i++) {
-		size_t len;
-
-		if (!selected(o, &d->rec[i]))
+	/* Kernel events go before the first exit record later than them. */
+	for (size_t i = 0; i <= d->n; i++) {
+		for (; k < d->nkev && (i == d->n ||
+				       d->kev[k].t_ns <= d->rec[i].t_ns); k++) {
+			if (!kevent_selected(o, &d->kev[k]))
+				continue;
+			len = json ? kevent_format_json(buf, &d->kev[k]) :
+				     kevent_format_text(buf, &d->kev[k]);
+			fwrite(buf, 1, len, stdout);
+		}
+		if (i == d->n || !selected(o, &d->rec[i]))
 			continue;
 		len = json ? record_format_json(buf, &d->rec[i]) :
 			     record_format_text(buf, &d->rec[i]);

@@ -26,6 +26,8 @@ struct logdata {
 	unsigned vcpus;			/* 1 + the highest vcpu seen */
 	uint64_t t_end;			/* last t_ns */
 	char header[512];		/* what the header says, one line */
+	struct kevent_record *kev;	/* --trace-kvm's, by t_ns */
+	size_t nkev, capkev;
 };
 
 int report_main(int argc, char **argv);
@@ -33,5 +35,6 @@ int logdata_load(struct logdata *d, const char *path);
 void logdata_free(struct logdata *d);
 int timeline_svg(const struct logdata *d, FILE *out, const char *title);
 bool json_record_parse(const char *line, struct exit_record *r);
+bool json_kevent_parse(const char *line, struct kevent_record *k);
 
 #endif

@@ -25,7 +25,7 @@ enum {
 	OPT_KICK_JITTER, OPT_SEED, OPT_KICK_METHOD, OPT_KICK_SIGNAL,
 	OPT_PLATFORM, OPT_INITRD, OPT_EXIT_CODES, OPT_RESULTS,
 	OPT_CLASSES, OPT_REPEAT, OPT_JSON, OPT_LOG_FILTER,
-	OPT_NO_STATUS_LINE, OPT_SERIAL, OPT_DEBUGCON, OPT_REBOOT,
+	OPT_NO_STATUS_LINE, OPT_SERIAL, OPT_DEBUGCON, OPT_REBOOT, OPT_TRACE_KVM,
 };
 
 #define REBOOT_DEFAULT	16	/* --reboot without =N */
@@ -81,6 +81,9 @@ static const struct argp_option options[] = {
 	{ "log-filter", OPT_LOG_FILTER, "LIST", 0,
 	  "Log only exits matching LIST, e.g. reason=IO,reason=MMIO,level=L2 "
 	  "(other exits still count and take a seq)", 4 },
+	{ "trace-kvm", OPT_TRACE_KVM, "EVENTS", OPTION_ARG_OPTIONAL,
+	  "Put KVM's kernel trace events (default: the nested set) in the "
+	  "log, by time with the exits; =list lists them", 4 },
 	{ "sync-regs", OPT_SYNC_REGS, "LIST", 0,
 	  "Register sets KVM syncs through kvm_run: a list of regs,sregs,"
 	  "events, or all (default), or none (use KVM_GET_REGS/SREGS)", 4 },
@@ -386,6 +389,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (record_filter_parse(arg, &cfg->log_filter, &why))
 			bad_value("log-filter", arg, why);
 		break;
+	case OPT_TRACE_KVM:
+		if (parse_trace_events(arg, &cfg->trace, &why))
+			bad_value("trace-kvm", arg, why);
+		break;
 	case OPT_SYNC_REGS:
 		if (parse_sync_list(arg, &cfg->sync_regs, &why))
 			bad_value("sync-regs", arg, why);
@@ -446,6 +453,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		failed = true;
 		break;
 	case ARGP_KEY_END:
+		if (cfg->trace.list)
+			break;	/* vmm --trace-kvm=list: nothing to run */
 		if (!cfg->kernel) {
 			report("no kernel: use --kernel FILE (see vmm --help)");
 			failed = true;
@@ -462,6 +471,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 			report("--log-format=%s: there is no log: add --log=FILE "
 			       "(- = stdout)", names[cfg->log_format]);
+			failed = true;
+		}
+		if (cfg->trace.on && !cfg->log_path) {
+			report("--trace-kvm: the kernel events go into the exit "
+			       "log: add --log=FILE (- = stdout)");
 			failed = true;
 		}
 		resolve_log_format(cfg);

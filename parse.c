@@ -203,3 +203,105 @@ int parse_sync_list(const char *s, unsigned *mask, const char **why)
 	*mask = m;
 	return 0;
 }
+
+/* --trace-kvm. */
+
+/* What explains a nested run: entries and exits at both levels, what L0
+ * reflects to L1 or injects, and the exits L0 handles itself. */
+const char *const trace_default_events[] = {
+	"kvm_entry", "kvm_exit", "kvm_userspace_exit", "kvm_nested_vmenter",
+	"kvm_nested_vmexit", "kvm_nested_vmexit_inject",
+	"kvm_nested_intr_vmexit", "kvm_inj_exception", "kvm_cr", "kvm_msr",
+	"kvm_pio", "kvm_mmio", NULL,
+};
+
+static bool event_name_ok(const char *s, size_t len)
+{
+	size_t colons = 0;
+
+	if (!len || s[0] == ':' || s[len - 1] == ':')
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == ':')
+			colons++;
+		else if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+			return false;
+	}
+	return colons <= 1;
+}
+
+static int add_event(struct trace_events *ev, const char *s, size_t len,
+		     const char **why)
+{
+	for (unsigned i = 0; i < ev->n; i++)
+		if (strlen(ev->name[i]) == len && !memcmp(ev->name[i], s, len))
+			return 0;	/* named twice: once is enough */
+	if (ev->n == TRACE_MAX_EVENTS) {
+		*why = "too many events (64 at most)";
+		return EINVAL;
+	}
+	memcpy(ev->name[ev->n], s, len);
+	ev->name[ev->n++][len] = '\0';
+	return 0;
+}
+
+/* --trace-kvm=EVENTS: "kvm_exit,kvm_cr", "default,kvm_page_fault", "kvmmmu:kvm_mmu_spte_requested",
+ * or "list". */
+int parse_trace_events(const char *s, struct trace_events *ev,
+			  const char **why)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->on = true;
+	if (!s)
+		s = "default";
+	if (!strcmp(s, "list")) {
+		ev->list = true;
+		return 0;
+	}
+	if (!*s) {
+		*why = "empty list of events";
+		return EINVAL;
+	}
+	while (*s) {
+		size_t len = strcspn(s, ",");
+
+		if (len == 7 && !strncmp(s, "default", 7)) {
+			ev->defaults = true;
+			for (int i = 0; trace_default_events[i]; i++)
+				if (add_event(ev, trace_default_events[i],
+					      strlen(trace_default_events[i]),
+					      why))
+					return EINVAL;
+		} else if (len == 4 && !strncmp(s, "list", 4)) {
+			*why = "list stands alone (--trace-kvm=list)";
+			return EINVAL;
+		} else if (len >= TRACE_EVENT_NAME || !event_name_ok(s, len)) {
+			*why = "expected event names (kvm_exit, SYSTEM:EVENT, "
+			       "default or list), comma-separated";
+			return EINVAL;
+		} else if (add_event(ev, s, len, why)) {
+			return EINVAL;
+		}
+		s += len;
+		if (*s == ',' && !*++s) {
+			*why = "trailing comma";
+			return EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* A trace instance vmm-PID (tracekvm.c): its pid, or -1. */
+long parse_instance_pid(const char *name)
+{
+	char *end;
+	long pid;
+
+	if (strncmp(name, "vmm-", 4) || !isdigit((unsigned char)name[4]))
+		return -1;
+	errno = 0;
+	pid = strtol(name + 4, &end, 10);
+	if (*end || errno || pid <= 0 || pid > 0x3fffffff)
+		return -1;
+	return pid;
+}

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+struct trace_events;
+
 #define DURATION_MAX_NS	((uint64_t)INT64_MAX)
 
 int parse_u64(const char *s, uint64_t *out, const char **why);
@@ -18,5 +20,9 @@ int parse_duration(const char *s, uint64_t *ns, const char **why);
 int parse_sync_list(const char *s, unsigned *mask, const char **why);
 int parse_keyword(const char *s, const char *const *words, int *index,
 		  const char **why);
+int parse_trace_events(const char *s, struct trace_events *ev,
+		       const char **why);
+long parse_instance_pid(const char *name);
+extern const char *const trace_default_events[];
 
 #endif

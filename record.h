@@ -66,6 +66,29 @@ struct exit_record {
 	} u;
 };
 
+/* One kernel trace event (--trace-kvm, tracekvm.c): the second kind of
+ * record the log's sinks take.  Numeric fields as libtraceevent decodes
+ * them from the event's format; info is its print format's text (exit
+ * reasons by name).  No seq: kernel events are placed by t_ns. */
+#define KEVENT_NAME		32
+#define KEVENT_FIELDS		12
+#define KEVENT_FIELD_NAME	24
+#define KEVENT_INFO		192
+
+struct kevent_record {
+	uint64_t t_ns;			/* the "mono" trace clock, from t0 */
+	uint32_t vcpu;			/* from the thread's id */
+	uint32_t cpu;			/* host CPU it was recorded on */
+	uint32_t tid;
+	uint32_t nfields;
+	char name[KEVENT_NAME];		/* kvm_exit, kvm_nested_vmexit, ... */
+	struct {
+		char name[KEVENT_FIELD_NAME];
+		uint64_t value;
+	} field[KEVENT_FIELDS];
+	char info[KEVENT_INFO];
+};
+
 /* Which records to keep: --log-filter, and vmm report's filters.  An empty
  * set matches everything. */
 struct record_filter {

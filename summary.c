@@ -5,6 +5,7 @@
  * status line excepted, which reads only the vCPUs' relaxed atomics).
  */
 #include "summary.h"
+#include "tracekvm.h"
 #include "report.h"
 #include "version.h"
 
@@ -202,6 +203,13 @@ void summary_print(const struct run_info *ri)
 	if (t.failed)
 		report("  %llu kicks could not be queued (RLIMIT_SIGPENDING)",
 		       (unsigned long long)t.failed);
+	if (ri->vm->trace)
+		report("  kernel events: %llu logged, %llu lost to ring overruns"
+		       ", %llu of other threads dropped (instance %s)",
+		       (unsigned long long)ri->vm->trace->events,
+		       (unsigned long long)ri->vm->trace->overruns,
+		       (unsigned long long)ri->vm->trace->others,
+		       ri->vm->trace->name);
 	if (ri->vm->nested.src == SRC_ALL)
 		report("  level detection: %llu disagreements, %llu run-pending",
 		       (unsigned long long)t.disagreements,
@@ -354,6 +362,14 @@ static size_t json_summary(char *p, size_t cap, const struct run_info *ri)
 	len += json_kick(p + len, cap - len, ri, &t);
 	len += snprintf(p + len, cap - len, ",\"platform\":\"%s\"",
 			vm->pc ? "pc" : "bare");
+	if (vm->trace)
+		len += snprintf(p + len, cap - len, ",\"trace_kvm\":{"
+				"\"instance\":\"%s\",\"events\":%llu,"
+				"\"overruns\":%llu,\"other_threads\":%llu}",
+				vm->trace->name,
+				(unsigned long long)vm->trace->events,
+				(unsigned long long)vm->trace->overruns,
+				(unsigned long long)vm->trace->others);
 	if (vm->cfg->results)
 		len += json_results(p + len, cap - len, ",\"results\":",
 				    &t.res, "");
@@ -391,6 +407,11 @@ int summary_log(const struct run_info *ri)
 			(unsigned long long)t.hazards,
 			(unsigned long long)t.sent,
 			(unsigned long long)t.consumed);
+		if (ri->vm->trace && len < sizeof(buf))
+			len += snprintf(buf + len - 1, sizeof(buf) - len + 1,
+				", kernel events %llu, overruns %llu\n",
+				(unsigned long long)ri->vm->trace->events,
+				(unsigned long long)ri->vm->trace->overruns) - 1;
 	}
 	if (len >= sizeof(buf))
 		len = sizeof(buf) - 1;

@@ -7,6 +7,7 @@
  * --dirty policy decides which register sets are written back.
  */
 #include "vcpu.h"
+#include "tracekvm.h"
 #include "boot.h"
 #include "crash.h"
 #include "platform.h"
@@ -487,7 +488,10 @@ static void *vcpu_main(void *arg)
 	struct vcpu *v = arg;
 
 	v->tid = gettid();
-	if (kick_vcpu_begin(&v->kick))
+	/* --trace-kvm: this thread's events from its first KVM_RUN on. */
+	if (v->vm->trace && tracekvm_add_thread(v->vm->trace, v->index, v->tid))
+		verdict_set(&v->vm->verdict, EXIT_HOST);
+	else if (kick_vcpu_begin(&v->kick))
 		verdict_set(&v->vm->verdict, EXIT_HOST);
 	else
 		vcpu_loop(v);

@@ -32,6 +32,8 @@ struct host_caps {
 	int xsave2;		/* KVM_CAP_XSAVE2: state size, or 0 */
 };
 
+struct tracekvm;
+
 struct vm {
 	const struct config *cfg;
 	int kvm_fd, vm_fd;
@@ -53,6 +55,7 @@ struct vm {
 	bool logging;
 	atomic_uint_fast64_t seq;	/* next exit record's number */
 	uint64_t t0_ns;
+	struct tracekvm *trace;		/* --trace-kvm, or NULL */
 };
 
 int vm_open(struct vm *vm, const struct config *cfg);

@@ -16,6 +16,7 @@
 #include "report.h"
 #include "scan.h"
 #include "summary.h"
+#include "tracekvm.h"
 #include "vcpu.h"
 #include "version.h"
 #include "vm.h"
@@ -240,6 +241,7 @@ static bool take_signal(int sigfd, struct verdict *v)
 		}
 		if (si.ssi_signo == SIGINT && had_sigint) {
 			report("second SIGINT: exiting now");
+			tracekvm_abort();
 			_exit(EXIT_SIGINT);
 		}
 		had_sigint |= si.ssi_signo == SIGINT;
@@ -274,21 +276,29 @@ static bool show_status(const struct config *cfg)
 /* Format what the vCPUs logged since the last time, merged by seq, so that a
  * text log is at most LOG_FLUSH_NS behind even while a guest makes no exits;
  * for a binary log, fault in the pages the vCPUs will store into next. */
-static void flush_logs(struct vm *vm, const struct run_info *ri)
+static struct logbuf *log_bufs[BOOT_MAX_VCPUS];
+
+static void flush_logs(struct vm *vm, const struct run_info *ri, bool last)
 {
-	static struct logbuf *bufs[BOOT_MAX_VCPUS];
+	struct logbuf **bufs = log_bufs;
 	static char *text;
 	int err = 0;
 
+	for (unsigned i = 0; i < ri->n; i++)
+		bufs[i] = &ri->vcpus[i].logbuf;
+	/* --trace-kvm: the kernel events read and merged in. */
+	if (vm->trace && (err = tracekvm_flush(vm->trace, last)))
+		verdict_set(&vm->verdict, err == EPIPE ? EXIT_SIGPIPE :
+			    EXIT_HOST);
 	if (vm->log.format == LOG_BIN) {
 		if (exitlog_prepare(&vm->log))
 			verdict_set(&vm->verdict, EXIT_HOST);
 		return;
 	}
+	if (vm->trace)
+		return;
 	if (!text)
 		text = malloc(LOGTEXT_SIZE);
-	for (unsigned i = 0; i < ri->n; i++)
-		bufs[i] = &ri->vcpus[i].logbuf;
 	if (text) {
 		err = exitlog_flush_all(&vm->log, bufs, ri->n, text);
 	} else {
@@ -319,7 +329,7 @@ static void *log_writer_main(void *arg)
 
 	/* A binary log's pages are prepared at once, alongside the vCPUs. */
 	while (!atomic_load(&w->stop)) {
-		flush_logs(w->vm, w->ri);
+		flush_logs(w->vm, w->ri, false);
 		nanosleep(&pause, NULL);
 	}
 	return NULL;
@@ -506,6 +516,12 @@ static int run(struct vm *vm, struct vcpu *vcpus, struct kick_vcpu **kv,
 	vm->t0_ns = now_ns();
 	if (vm->logging)
 		exitlog_start(&vm->log, vm->t0_ns);
+	if (vm->trace) {
+		for (unsigned i = 0; i < ri.n; i++)
+			log_bufs[i] = &vcpus[i].logbuf;
+		tracekvm_attach(vm->trace, &vm->log, log_bufs, ri.n);
+		tracekvm_start(vm->trace, vm->t0_ns);
+	}
 	if ((r = log_writer_start(&writer, vm, &ri)))
 		return r;
 	do {
@@ -521,8 +537,10 @@ static int run(struct vm *vm, struct vcpu *vcpus, struct kick_vcpu **kv,
 		stop_vcpus(vm, &kicker, vcpus, started, sigfd);
 	} while (!r && reboot(vm, vcpus, &kicker, kv, seed, &reboots));
 	log_writer_stop(&writer);
+	if (vm->trace)
+		tracekvm_stop(vm->trace);
 	if (vm->logging)
-		flush_logs(vm, &ri);	/* the last records, in seq order */
+		flush_logs(vm, &ri, true);	/* the last records, in order */
 	ri.elapsed_ns = now_ns() - vm->t0_ns;
 	ri.status = judge_results(&ri);
 	summary_kick_warning(&ri);
@@ -618,6 +636,7 @@ int main(int argc, char **argv)
 	struct vm vm;
 	struct vcpu *vcpus;
 	struct kick_vcpu **kv;
+	struct tracekvm trace = { 0 };
 	int sigfd = -1, r;
 
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
@@ -626,6 +645,8 @@ int main(int argc, char **argv)
 	r = options_parse(argc, argv, &cfg, 0);
 	if (r)
 		return r;
+	if (cfg.trace.list)
+		return tracekvm_list();
 	cfg.argc = argc;	/* for the logs' record of the run */
 	cfg.argv = argv;
 	r = open_consoles(&cfg);
@@ -637,7 +658,19 @@ int main(int argc, char **argv)
 		return report_errno(EXIT_HOST, "vCPU table");
 	for (unsigned i = 0; i < cfg.vcpus; i++)
 		vcpus[i].fd = -1;
+	/* Before /dev/kvm: tracefs's own errors, and a stale instance's
+	 * cleanup, do not depend on KVM. */
+	if (cfg.trace.on &&
+	    (r = tracekvm_open(&trace, &cfg.trace, cfg.vcpus, cfg.verbosity))) {
+		tracekvm_close(&trace);
+		free(vcpus);
+		free(kv);
+		close_consoles(&cfg);
+		return r;
+	}
 	r = vm_open(&vm, &cfg);
+	if (!r && cfg.trace.on)
+		vm.trace = &trace;
 	/* The log before the signals are blocked: opening a FIFO waits for
 	 * its reader, and SIGINT/SIGTERM/SIGHUP must still end that wait. */
 	if (!r)
@@ -651,6 +684,8 @@ int main(int argc, char **argv)
 		if (vcpus[i].vm)
 			vcpu_destroy(&vcpus[i]);
 	vm_close(&vm);
+	if (cfg.trace.on)
+		tracekvm_close(&trace);	/* on every ending: the instance */
 	free(vcpus);
 	free(kv);
 	if (sigfd >= 0)

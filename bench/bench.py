@@ -74,13 +74,22 @@ CASES = [  # name, label, argv builder
     ("vmm-l2-nstate", "vmm JSONL --l2-detect=nested-state",
      vmm(f"--log={JL}", "--log-format=jsonl", "--l2-detect=nested-state")),
     ("qemu", "QEMU/KVM (microvm, multiboot)", qemu),
+    # --trace-kvm's cost (measured at n=N/10: 4 kernel events a pio exit fill a log fast).
+    ("vmm-bin-trace", "vmm binary log --trace-kvm", vmm(f"--log={BL}", "--trace-kvm")),
+    ("vmm-jsonl-trace", "vmm JSONL --trace-kvm", vmm(f"--log={JL}", "--log-format=jsonl",
+                                                     "--trace-kvm")),
 ]
+TRACE = ("vmm-bin-trace", "vmm-jsonl-trace")
 LABEL = {c[0]: c[1] for c in CASES}
 BUILD = {c[0]: c[2] for c in CASES}
 
 
 def unavailable(name):
     """Why a case cannot run here, or None."""
+    if name in TRACE:
+        p = subprocess.run(["./vmm", "--trace-kvm=list"], capture_output=True, text=True)
+        if p.returncode != 0:
+            return "n/a: " + p.stderr.strip().split("\n")[-1].replace("vmm: ", "")[:110]
     if name == "qemu" and not QEMU:
         return "n/a: qemu-system-x86_64 not installed"
     if name == "vmm-l2-nstate":
@@ -96,7 +105,7 @@ def unavailable(name):
     return None
 
 
-def measure(names, kernel, kind, vcpus):
+def measure(names, kernel, kind, vcpus, N=N):
     """Exit-rate cases of one kind: a warm-up of each, then RUNS rounds that run every case at
     n=N and at n=0 in turn, so that the load of this shared machine drifts over all alike."""
     cmds = {}
@@ -149,10 +158,21 @@ def progress(msg):
 KINDS = [("pio", 1), ("mmio", 1), ("hlt", 1), ("pio", 2)]
 for kind, vcpus in KINDS:
     key = f"{kind}x{vcpus}" if vcpus > 1 else kind
-    names = [n for n in LABEL if n != "qemu" and not NA[n]]
+    names = [n for n in LABEL if n != "qemu" and n not in TRACE and not NA[n]]
     progress(f"bench: exits.elf {key}: {' '.join(names)}")
     RESULTS["rates"][key] = measure(names, EXITS, kind, vcpus)
-    RESULTS["rates"][key].update({n: {"na": NA[n]} for n in LABEL if n != "qemu" and NA[n]})
+    RESULTS["rates"][key].update({n: {"na": NA[n]} for n in LABEL
+                                  if n != "qemu" and n not in TRACE and NA[n]})
+
+# ---- 1b. --trace-kvm: the same runs with and without it, at n=N/10 ---------------------------
+NT = max(N // 10, 1000)
+RESULTS["trace"] = {"n": NT}
+for kind, vcpus in (("pio", 1), ("hlt", 1)):
+    pairs = [("vmm-bin", "vmm-bin-trace"), ("vmm-jsonl", "vmm-jsonl-trace")]
+    names = [n for pair in pairs for n in pair if not NA[n]]
+    progress(f"bench: --trace-kvm exits.elf {kind} n={NT}: {' '.join(names)}")
+    RESULTS["trace"][kind] = measure(names, EXITS, kind, vcpus, NT)
+    RESULTS["trace"][kind].update({n: {"na": NA[n]} for pair in pairs for n in pair if NA[n]})
 
 # ---- 2. QEMU comparison: the same multiboot ELF32 file for every VMM --------------------------
 for kind in ("pio", "mmio", "hlt"):
@@ -327,6 +347,19 @@ print("rates and user CPU: n=N runs minus the median of n=0 runs (start-up and b
 rate_table("Exit rates, exits.elf (ELF64, long mode)", rt, [n for n in LABEL if n != "qemu"])
 rate_table("QEMU comparison, exits32.elf (multiboot ELF32) in every VMM", qb,
            ["floor", "vmm", "vmm-bin", "vmm-jsonl", "qemu"])
+tr = RESULTS["trace"]
+print(f"\n--trace-kvm (default events) against the same run without it, n={tr['n']}")
+print(f"{'case':36} {'kind':7} {'exits/s':>9} {'x without':>9} {'user ns/exit':>12} {'x without':>9}")
+for kind in ("pio", "hlt"):
+    for base, traced in (("vmm-bin", "vmm-bin-trace"), ("vmm-jsonl", "vmm-jsonl-trace")):
+        r = tr.get(kind, {}).get(traced, {})
+        if "na" in r or not r:
+            print(f"{LABEL[traced]:36} {kind:7} {r.get('na', 'n/a')}")
+            continue
+        b, t = med(tr, kind, base), med(tr, kind, traced)
+        bu, tu = med(tr, kind, base, "user"), med(tr, kind, traced, "user")
+        print(f"{LABEL[traced]:36} {kind:7} {t:9.0f} {(t / b if b else float('nan')):9.3f}"
+              f" {tu:12.0f} {(tu / bu if bu else float('nan')):9.2f}")
 print("\nStart-up (process start to exit)")
 for k, s in su.items():
     w = s["wall_s"]

@@ -26,6 +26,10 @@ _vmm()
         --dirty) COMPREPLY=($(compgen -W "changed never always l1-only" -- "$cur")); return ;;
         --l2-detect) COMPREPLY=($(compgen -W "auto flag stats nested-state all none" -- "$cur")); return ;;
         --kick-method) COMPREPLY=($(compgen -W "immediate-exit sigmask" -- "$cur")); return ;;
+        --trace-kvm)    # optional value: only as --trace-kvm=EVENTS
+            COMPREPLY=($(compgen -W "list default $("${1:-vmm}" --trace-kvm=list 2>/dev/null)" -- "${cur##*,}"))
+            [[ $cur == *,* ]] && COMPREPLY=("${COMPREPLY[@]/#/${cur%,*},}")
+            return ;;
         --platform) COMPREPLY=($(compgen -W "bare pc" -- "$cur")); return ;;
         --exit-codes) COMPREPLY=($(compgen -W "vmm qemu" -- "$cur")); return ;;
         --results) COMPREPLY=($(compgen -W "auto count off" -- "$cur")); return ;;

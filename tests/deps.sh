@@ -6,7 +6,7 @@
 # present it costs a dpkg query and nothing else.
 set -eu
 
-host="build-essential libelf-dev zlib1g-dev libcmocka-dev jq groff-base man-db python3 valgrind librsvg2-bin
+host="build-essential libelf-dev zlib1g-dev libtracefs-dev libtraceevent-dev libcmocka-dev jq groff-base man-db python3 valgrind librsvg2-bin
       clang libclang-rt-14-dev"
 nested="bochs bochsbios vgabios qemu-system-x86 busybox-static cpio gzip xorriso isolinux
         syslinux-common xz-utils zstd"

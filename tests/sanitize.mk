@@ -14,13 +14,14 @@
 ASAN_DIR = tests/build/asan
 ASAN_CFLAGS = -O1 -g -fno-omit-frame-pointer -std=gnu11 -Wall -Wextra -Werror -I. \
 	-D_GNU_SOURCE -pthread -fsanitize=address,undefined \
-	-fno-sanitize-recover=undefined
+	-fno-sanitize-recover=undefined $(TRACE_CFLAGS)
 ASAN_OBJS = $(SRCS:%.c=$(ASAN_DIR)/%.o)
 ASAN_LIB_OBJS = $(filter-out $(ASAN_DIR)/vmm.o,$(ASAN_OBJS))
 ASAN_UNIT_BINS = $(UNIT_TESTS:%=$(ASAN_DIR)/test_%)
 ASAN_REPORTS = $(CURDIR)/$(ASAN_DIR)/reports
 ASAN_ENV = ASAN_OPTIONS=log_path=$(ASAN_REPORTS)/asan:detect_leaks=1:abort_on_error=0 \
-	UBSAN_OPTIONS=log_path=$(ASAN_REPORTS)/ubsan:print_stacktrace=1:halt_on_error=1
+	UBSAN_OPTIONS=log_path=$(ASAN_REPORTS)/ubsan:print_stacktrace=1:halt_on_error=1 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp
 
 .PHONY: check-sanitize asan-build
 

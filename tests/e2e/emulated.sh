@@ -46,7 +46,8 @@ if [ -x "$root/tests/build/mklog" ]; then
     mv "$B/bin/mklog" "$B/tests/build/mklog"
 fi
 for t in bash jq timeout stat od script dd seq sort tail head cut tr wc grep sed awk env mktemp \
-         id cmp diff cat ls mkfifo truncate sleep kill chmod rm cp mv date printf tee xargs uniq md5sum; do
+         id cmp diff cat ls mkfifo truncate sleep kill chmod rm cp mv date printf tee xargs uniq md5sum \
+         setpriv mkdir rmdir; do
     tool "$t"
 done
 if [ -x /usr/bin/python3 ]; then
@@ -66,6 +67,8 @@ inner=$B/run.sh
     echo 'mkdir -p /dev/pts; mount -t devpts devpts /dev/pts 2>/dev/null'
     # bash's <(...) needs /dev/fd, which devtmpfs does not make.
     echo '[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd'
+    # --trace-kvm (tracekvm.t) reads the kvm events there.
+    echo '[ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null'
     echo 'cd /tmp'
     for t in "${tests[@]}"; do
         echo "echo 'E2E-BEGIN $t'"

@@ -126,6 +126,8 @@ cat >"$ir/init" <<'EOF'
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; mount -t tmpfs tmp /tmp
+# --trace-kvm reads the kvm events there.
+mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
 PLATFORM=$(cat /platform); export PLATFORM
 . /matrix.env
 echo "VMM-NESTED-INIT $PLATFORM"

@@ -588,6 +588,174 @@ static void test_text_flush_merged(void **state)
 	assert_int_equal(n, 3000);
 }
 
+/* --trace-kvm's kernel event, with a quote and a backslash in its text. */
+static struct kevent_record kev(unsigned i, unsigned vcpu, uint64_t t_ns)
+{
+	struct kevent_record k = { .t_ns = t_ns, .vcpu = vcpu, .cpu = i % 2,
+				   .tid = 4000 + vcpu, .nfields = 3 };
+
+	snprintf(k.name, sizeof(k.name), "%s",
+		 i % 2 ? "kvm_userspace_exit" : "kvm_exit");
+	snprintf(k.field[0].name, KEVENT_FIELD_NAME, "reason");
+	k.field[0].value = i % 64;
+	snprintf(k.field[1].name, KEVENT_FIELD_NAME, "guest_rip");
+	k.field[1].value = 0xffffffff81000000ull + i;	/* > 2^53: a string */
+	snprintf(k.field[2].name, KEVENT_FIELD_NAME, "isa");
+	k.field[2].value = 1;
+	snprintf(k.info, sizeof(k.info), "reason IO_INSTRUCTION \"%u\" a\\b", i);
+	return k;
+}
+
+static void assert_same_kevent(const struct kevent_record *a,
+			       const struct kevent_record *b)
+{
+	char ja[LOG_RECORD_MAX], jb[LOG_RECORD_MAX];
+
+	ja[kevent_format_json(ja, a)] = '\0';
+	jb[kevent_format_json(jb, b)] = '\0';
+	assert_string_equal(ja, jb);
+}
+
+/* A kernel event's JSONL line reads back as it was; its text line has
+ * "k" for a seq, its name and its decoded text. */
+static void test_kevent_formats(void **state)
+{
+	struct kevent_record k = kev(7, 1, 123456), back;
+	char buf[LOG_RECORD_MAX];
+	size_t len;
+
+	(void)state;
+	len = kevent_format_json(buf, &k);
+	buf[len] = '\0';
+	assert_true(len < LOG_RECORD_MAX && buf[len - 1] == '\n');
+	assert_non_null(strstr(buf, "\"guest_rip\":\"0xffffffff81000007\""));
+	assert_non_null(strstr(buf, "\"reason\":7,"));
+	assert_non_null(strstr(buf, "\"info\":\"reason IO_INSTRUCTION \\\"7\\\" a\\\\b\""));
+	assert_true(json_kevent_parse(buf, &back));
+	assert_false(json_record_parse(buf, &(struct exit_record){ 0 }));
+	assert_same_kevent(&back, &k);
+	assert_string_equal(back.info, k.info);
+	len = kevent_format_text(buf, &k);
+	buf[len] = '\0';
+	assert_true(!strncmp(buf, "k ", 2));
+	assert_non_null(strstr(buf, " t=123456 "));
+	assert_non_null(strstr(buf, " v1 "));
+	assert_non_null(strstr(buf, " kvm_userspace_exit "));
+	assert_non_null(strstr(buf, " cpu1 reason IO_INSTRUCTION \"7\" a\\b\n"));
+	/* The longest one fits a record's room. */
+	memset(k.info, '"', sizeof(k.info) - 1);
+	k.nfields = KEVENT_FIELDS;
+	for (int i = 0; i < KEVENT_FIELDS; i++) {
+		memset(k.field[i].name, 'f', KEVENT_FIELD_NAME - 1);
+		k.field[i].value = UINT64_MAX;
+	}
+	assert_true(kevent_format_json(buf, &k) < LOG_RECORD_MAX);
+}
+
+/* Kernel events in a binary log come back whole, between the exit records,
+ * and vmm report's loader puts them in time order. */
+static void test_kevent_binlog(void **state)
+{
+	struct writer w;
+	struct logbuf b = { 0 };
+	struct binlog_cursor c = { 0 };
+	struct kevent_record want[300];
+	struct binlog_reader rd;
+	struct binlog_item it;
+	struct logdata d;
+	const char *why;
+	unsigned exits = 0, kevents = 0;
+
+	(void)state;
+	open_writer(&w, path, 1);
+	for (unsigned i = 0; i < 300; i++) {
+		struct exit_record r = nth(i, 0);
+
+		/* Stored out of time order, as two flushes can. */
+		want[i] = kev(i, 0, r.t_ns - 1 + (i % 10 == 3 ? 2000 : 0));
+		assert_int_equal(binlog_put_kevent(&w.log.bin, &c, &want[i]), 0);
+		assert_int_equal(exitlog_append(&w.log, &b, &r), 0);
+	}
+	exitlog_close(&w.log);
+	assert_int_equal(binlog_open_read(&rd, path, &why), 0);
+	while (binlog_next(&rd, &it)) {
+		if (it.kind == BINLOG_KEVENT)
+			assert_same_kevent(&it.kevent, &want[kevents++]);
+		exits += it.kind == BINLOG_EXIT;
+	}
+	assert_int_equal(rd.torn, 0);
+	binlog_close_read(&rd);
+	assert_int_equal(kevents, 300);
+	assert_int_equal(exits, 300);
+	assert_int_equal(logdata_load(&d, path), 0);
+	assert_int_equal(d.nkev, 300);
+	assert_int_equal(d.n, 300);
+	for (size_t i = 1; i < d.nkev; i++)
+		assert_true(d.kev[i - 1].t_ns <= d.kev[i].t_ns);
+	logdata_free(&d);
+}
+
+/* The flush with kernel events: each goes before the first exit record
+ * later than it; what is later than `until` waits for the next flush. */
+static void test_flush_merged_kevents(void **state)
+{
+	struct exitlog log;
+	struct logbuf b[2], *bufs[2] = { &b[0], &b[1] };
+	static char text[LOGTEXT_SIZE];
+	static struct kevent_record k[2000];
+	atomic_uint_fast64_t seq = 0;
+	size_t used, nk = 0;
+	char line[LOG_RECORD_MAX], prev[LOG_RECORD_MAX] = "";
+	unsigned exits = 0, kevents = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(exitlog_open(&log, path, LOG_TEXT), 0);
+	assert_int_equal(exitlog_setup(&log, &seq, NULL), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(logbuf_init(&b[i]), 0);
+	/* Exit i of vCPU i % 2 at 1000 i, its kernel event just before. */
+	for (unsigned i = 0; i < 2000; i++) {
+		struct exit_record r = nth(i, i % 2);
+
+		r.t_ns = 1000ull * i + 10;
+		k[nk++] = kev(1, i % 2, r.t_ns - 1);
+		assert_int_equal(exitlog_append(&log, &b[i % 2], &r), 0);
+	}
+	assert_int_equal(exitlog_flush_merged(&log, bufs, 2, text, k, nk,
+					      999999, &used), 0);
+	assert_int_equal(used, 1000);	/* up to t 999999 */
+	assert_int_equal(logbuf_pending(&b[0]) + logbuf_pending(&b[1]), 1000);
+	assert_int_equal(exitlog_flush_merged(&log, bufs, 2, text, k + used,
+					      nk - used, UINT64_MAX, &used), 0);
+	assert_int_equal(used, 1000);
+	assert_int_equal(logbuf_pending(&b[0]) + logbuf_pending(&b[1]), 0);
+	for (int i = 0; i < 2; i++)
+		logbuf_free(&b[i]);
+	exitlog_close(&log);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == 'k') {
+			kevents++;
+		} else {
+			/* The line before an exit record is its event. */
+			unsigned long long t = strtoull(strstr(line, " t=") + 3,
+							NULL, 10);
+			char want[32];
+
+			snprintf(want, sizeof(want), " t=%llu ", t - 1);
+			assert_true(prev[0] == 'k');
+			assert_non_null(strstr(prev, want));
+			exits++;
+		}
+		memcpy(prev, line, sizeof(prev));
+	}
+	fclose(f);
+	assert_int_equal(exits, 2000);
+	assert_int_equal(kevents, 2000);
+}
+
 static void test_not_a_regular_file(void **state)
 {
 	struct exitlog log;
@@ -620,6 +788,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_text_flush_concurrent,
 						make_path, drop_path),
 		cmocka_unit_test_setup_teardown(test_text_flush_merged,
+						make_path, drop_path),
+		cmocka_unit_test(test_kevent_formats),
+		cmocka_unit_test_setup_teardown(test_kevent_binlog, make_path,
+						drop_path),
+		cmocka_unit_test_setup_teardown(test_flush_merged_kevents,
 						make_path, drop_path),
 		cmocka_unit_test(test_not_a_regular_file),
 	};

@@ -127,6 +127,32 @@ static void test_reboot(void **state)
 			 EXIT_USAGE);
 }
 
+/* --trace-kvm: off unless given; the default set without a value (argp's
+ * optional argument: only as --trace-kvm=EVENTS); needs --log; =list needs
+ * nothing else. */
+static void test_trace_kvm(void **state)
+{
+	struct config c;
+
+	(void)state;
+	assert_int_equal(parse(&c, "-k", "k", NULL), 0);
+	assert_false(c.trace.on);
+	assert_int_equal(parse(&c, "-k", "k", "--trace-kvm", "-l", "x", NULL), 0);
+	assert_true(c.trace.on && c.trace.defaults && !c.trace.list);
+	assert_int_equal(c.trace.n, 12);
+	assert_int_equal(parse(&c, "-k", "k", "--trace-kvm=kvm_exit,kvm_cr",
+			       "-l", "x", NULL), 0);
+	assert_int_equal(c.trace.n, 2);
+	assert_false(c.trace.defaults);
+	assert_int_equal(parse(&c, "-k", "k", "--trace-kvm", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&c, "-k", "k", "--trace-kvm=", "-l", "x", NULL),
+			 EXIT_USAGE);
+	assert_int_equal(parse(&c, "-k", "k", "--trace-kvm=kvm exit", "-l", "x",
+			       NULL), EXIT_USAGE);
+	assert_int_equal(parse(&c, "--trace-kvm=list", NULL), 0);
+	assert_true(c.trace.list);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -135,6 +161,7 @@ int main(void)
 		cmocka_unit_test(test_issue16_rejects),
 		cmocka_unit_test(test_initrd_limit),
 		cmocka_unit_test(test_reboot),
+		cmocka_unit_test(test_trace_kvm),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "config.h"
@@ -247,6 +248,74 @@ static void test_sync_list_rejects(void **state)
 	sync_bad("averyveryverylongwordindeed");
 }
 
+static void test_trace_events(void **state)
+{
+	struct trace_events ev;
+	const char *why;
+	unsigned ndefault = 0;
+
+	(void)state;
+	while (trace_default_events[ndefault])
+		ndefault++;
+	assert_int_equal(ndefault, 12);
+	assert_int_equal(parse_trace_events(NULL, &ev, &why), 0);
+	assert_true(ev.on && ev.defaults && !ev.list);
+	assert_int_equal(ev.n, ndefault);
+	assert_string_equal(ev.name[2], "kvm_userspace_exit");
+	assert_int_equal(parse_trace_events("list", &ev, &why), 0);
+	assert_true(ev.on && ev.list);
+	assert_int_equal(parse_trace_events("kvm_exit,kvm_cr,kvm_exit", &ev,
+					    &why), 0);
+	assert_false(ev.defaults);
+	assert_int_equal(ev.n, 2);	/* named twice, taken once */
+	assert_string_equal(ev.name[1], "kvm_cr");
+	assert_int_equal(parse_trace_events("default,kvmmmu:kvm_mmu_spte_requested,"
+					    "kvm_exit", &ev, &why), 0);
+	assert_true(ev.defaults);
+	assert_int_equal(ev.n, ndefault + 1);
+	assert_string_equal(ev.name[ndefault], "kvmmmu:kvm_mmu_spte_requested");
+}
+
+static void test_trace_events_rejects(void **state)
+{
+	static const char *const bad[] = {
+		"", ",", "kvm_exit,", ",kvm_exit", "kvm_exit,,kvm_cr",
+		"kvm exit", "kvm/kvm_exit", ":kvm_exit", "kvm:", "a:b:c",
+		"kvm_exit;rm", "list,kvm_exit",
+		"a_name_that_is_far_too_long_to_be_any_event_of_the_kernel_at_all",
+	};
+	struct trace_events ev;
+	char many[64 * 8 + 16] = "";
+	const char *why;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		assert_int_equal(parse_trace_events(bad[i], &ev, &why), EINVAL);
+		assert_non_null(why);
+	}
+	for (int i = 0; i < 65; i++)
+		sprintf(many + strlen(many), "%se%d", i ? "," : "", i);
+	assert_int_equal(parse_trace_events(many, &ev, &why), EINVAL);
+	assert_non_null(strstr(why, "too many"));
+}
+
+static void test_instance_pid(void **state)
+{
+	(void)state;
+	assert_int_equal(parse_instance_pid("vmm-1"), 1);
+	assert_int_equal(parse_instance_pid("vmm-4194304"), 4194304);
+	assert_int_equal(parse_instance_pid("vmm-"), -1);
+	assert_int_equal(parse_instance_pid("vmm-0"), -1);
+	assert_int_equal(parse_instance_pid("vmm--5"), -1);
+	assert_int_equal(parse_instance_pid("vmm-+5"), -1);
+	assert_int_equal(parse_instance_pid("vmm-12x"), -1);
+	assert_int_equal(parse_instance_pid("vmm-99999999999999999999"), -1);
+	assert_int_equal(parse_instance_pid("vmmx-12"), -1);
+	assert_int_equal(parse_instance_pid("other-12"), -1);
+	assert_int_equal(parse_instance_pid("12"), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +328,9 @@ int main(void)
 		cmocka_unit_test(test_keyword),
 		cmocka_unit_test(test_sync_list),
 		cmocka_unit_test(test_sync_list_rejects),
+		cmocka_unit_test(test_trace_events),
+		cmocka_unit_test(test_trace_events_rejects),
+		cmocka_unit_test(test_instance_pid),
 	};
 
 	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);

@@ -7,7 +7,7 @@
 UNIT_TESTS = parse options loader boot exitlog kick platform binlog scan results acpi \
 	pcparts
 UNIT_BINS = $(UNIT_TESTS:%=tests/build/test_%)
-UNIT_LDLIBS = -lcmocka -lelf -pthread
+UNIT_LDLIBS = -lcmocka -lelf -ltracefs -ltraceevent -pthread
 
 tests/build/test_parse: parse.o
 tests/build/test_options: options.o parse.o report.o record.o
