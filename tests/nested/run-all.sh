@@ -29,8 +29,10 @@ export NESTED_DEADLINE=${NESTED_DEADLINE:-$((start + ${NESTED_BUDGET:-960} - 15)
 # MATRIX_N=4000, less with its default of 1000; bochs-vmx-6.12 and bochs-vmx-6.1 ~80-100; each
 # QEMU one ~60), so the two slots end close together; the QEMU ones fill in behind the Bochs ones.
 # host.t first: it runs the matrix on this host's /dev/kvm where the host nests, else skips at once.
+# e2e-emulated.t last: the newest e2e files inside QEMU where this host has no /dev/kvm.
 tests=("$here/host.t" "$here/bochs-vmx-7.3.t" "$here/bochs-vmx-6.12.t" "$here/bochs-vmx-6.1.t"
-       "$here/qemu-svm-7.3.t" "$here/qemu-svm-6.12.t" "$here/qemu-svm-6.1.t")
+       "$here/qemu-svm-7.3.t" "$here/qemu-svm-6.12.t" "$here/qemu-svm-6.1.t"
+       "$here/e2e-emulated.t")
 rc=0
 if command -v prove >/dev/null; then
     prove -j2 "${@:--v}" "${tests[@]}" || rc=$?
