@@ -141,29 +141,32 @@ run plain --kernel "$TIV"
 check "tinivisor-$arch without --nested: status 1 and says why" \
 	eval '[ $st -eq 1 ] && grep -qi "no $arch\|no VMX\|no SVM" "$out"'
 
-# 16: --trace-kvm (issue 13): the kernel's side of the same story, in the same log.  On VMX: L2's
-# CR4 writes reflected to L1 (kvm_nested_vmexit_inject, CR_ACCESS), each of which makes L1 set the
-# read shadow again; then the write-back in L2 state (the hazard record), after which no CR4 write
-# of L2 reaches L1 before L2's report of the leak reaches it (kvm_nested_vmexit_inject, VMCALL):
-# nothing put the shadow right between KVM's rewrite and L2's read.  (Earlier hazards, if any,
-# were followed by a CR4 write that did.)  On SVM the nested events of its own runs (VMRUN
-# emulated: kvm_nested_vmenter; L2's exits: kvm_nested_vmexit).
+# 16: --trace-kvm (issue 13): the kernel's side of the same story, in the same log.  On VMX, L1
+# sets L2's CR4 read shadow in its VMCS, and every VM entry of L1 into L2 (kvm_nested_vmenter:
+# after each reflected exit, such as L2's CR4 writes, kvm_nested_vmexit_inject CR_ACCESS) copies
+# it again.  The log shows the last such entry, then the write-back in L2 state (the hazard
+# record: KVM rewrites the shadow with L1's CR4), then no entry of L1 into L2 before L2's report
+# of the leak reaches L1 (kvm_nested_vmexit_inject, VMCALL): nothing put the shadow right between
+# KVM's rewrite and L2's read.  On SVM the nested events of its own runs (VMRUN emulated:
+# kvm_nested_vmenter; L2's exits: kvm_nested_vmexit).
 kev() { grep -c "^{\"kevent\":\"$1\"" "$log"; }
 # A KVM_RUN that the kernel restarts itself (it ended with -ERESTARTSYS .. -ERESTART_RESTARTBLOCK,
 # -512 .. -516: seen once as -ERESTARTNOINTR on qemu-svm-7.3) has its kvm_userspace_exit but never
 # returns to vmm, so it has no exit record: the returns are the events less those.
 restarted() { grep '^{"kevent":"kvm_userspace_exit"' "$log" | grep -cE '"errno":42949667(8[0-4])[,}]'; }
 returned() { echo $(( $(kev kvm_userspace_exit) - $(restarted) )); }
-# leak_story: "C H V" line numbers of the log, or nothing: C the last CR_ACCESS reflection before
-# V, H the first hazard record after C, V the first VMCALL reflection after H, before the last
+# leak_story: "E H V" line numbers of the log, or nothing: E the last kvm_nested_vmenter before
+# V, H the first hazard record after E, V the first VMCALL reflection after H, before the last
 # exit record (L1's own report).
 leak_story() {
-	awk '/^\{"kevent":"kvm_nested_vmexit_inject"/ && /CR_ACCESS/ && !v { c = NR; h = 0 }
-	     /^\{"seq"/ && /"hazard":/ && c && !h && !v { h = NR }
+	awk '/^\{"kevent":"kvm_nested_vmenter"/ && !v { e = NR; h = 0 }
+	     /^\{"seq"/ && /"hazard":/ && e && !h && !v { h = NR }
 	     /^\{"kevent":"kvm_nested_vmexit_inject"/ && /VMCALL/ && h && !v { v = NR }
 	     /^\{"seq"/ { last = NR }
-	     END { if (c && h && v && c < h && h < v && v < last) print c, h, v }' "$log"
+	     END { if (e && h && v && e < h && h < v && v < last) print e, h, v }' "$log"
 }
+# CR-access reflections (L2's CR4 and CR3 writes) before the leak, however many there were.
+cr_reflected() { grep '^{"kevent":"kvm_nested_vmexit_inject"' "$log" | grep -c CR_ACCESS; }
 if [ $arch = vmx ]; then
 	tries=0 found=
 	while [ $tries -lt "$LEAK_TRIES" ] && [ -z "$found" ]; do
@@ -171,14 +174,14 @@ if [ $arch = vmx ]; then
 		run trace --nested --kernel "$TIV" --kick="$KICK" --dirty=always --trace-kvm
 		[ $st -eq 1 ] && vmxe_set && found=$(leak_story)
 	done
-	check "tinivisor-vmx --dirty=always --trace-kvm: leak (status $st, $(leaked_value)); L2's CR4 writes reflected to L1 (CR_ACCESS), then the hazard, then no CR4 write of L2 reaches L1 before L2's report does (VMCALL), at log lines ${found:-none}; $(kev kvm_nested_vmexit) nested vmexits, $(kev kvm_nested_vmexit_inject) injected, $(returned) userspace exits ($(restarted) more restarted by the kernel) == $(count '^{"seq"') records (tries: $tries)" \
+	check "tinivisor-vmx --dirty=always --trace-kvm: leak (status $st, $(leaked_value)); L1's last entry into L2 (kvm_nested_vmenter), then the hazard, then no entry of L1 into L2 before L2's report reaches L1 (VMCALL), at log lines ${found:-none}; $(cr_reflected) CR accesses of L2 reflected before; $(kev kvm_nested_vmexit) nested vmexits, $(kev kvm_nested_vmexit_inject) injected, $(returned) userspace exits ($(restarted) more restarted by the kernel) == $(count '^{"seq"') records (tries: $tries)" \
 		eval '[ -n "$found" ] && [ $(returned) -eq $(count "^{\"seq\"") ]'
 	# The story in one log, for the README: the last CR-access reflections, the hazard and
 	# what follows it up to L2's report reaching L1.
 	[ -n "$found" ] && "$VMM" report --format=text "$log" 2>/dev/null |
 		awk '/^[0-9]/ || / (kvm_nested_[a-z_]*|kvm_inj_exception|kvm_cr) / { l[++n] = $0 }
 		     END { for (i = 1; i <= n; i++) {
-			     if (!v && l[i] ~ /kvm_nested_vmexit_inject .*CR_ACCESS/) { c = i; h = 0 }
+			     if (!v && l[i] ~ / kvm_nested_vmenter /) { c = i; h = 0 }
 			     if (c && !h && !v && l[i] ~ /HAZARD/) h = i
 			     if (h && !v && l[i] ~ /kvm_nested_vmexit_inject .*VMCALL/) v = i }
 			   if (!v) exit
