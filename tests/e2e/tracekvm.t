@@ -148,8 +148,8 @@ res=$(python3 "$T/order.py" "$log"); st=$?
 diag "$res"
 ok '[ $st = 0 ]' "per vCPU, the kernel events before each exit record are that exit's (kvm_exit ... kvm_userspace_exit of its reason), in time order"
 is "$(jq -s '[.[] | select(.kevent == "kvm_userspace_exit") | .fields.reason] | unique' -c "$log")" \
-	"$(jq -s '[.[] | select(has("seq")) | .reason | if . == "IO" then 2 elif . == "HLT" then 5 else . end] | unique' -c "$log")" \
-	"kvm_userspace_exit's reason field: the exit records' reasons (IO 2, HLT 5; each checked above)"
+	"$(jq -s '[.[] | select(has("seq")) | .reason | if . == "IO" then 2 elif . == "HLT" then 5 elif . == "INTR" then 10 else . end] | unique' -c "$log")" \
+	"kvm_userspace_exit's reason field: the exit records' reasons (IO 2, HLT 5, INTR 10 = KVM_EXIT_INTR; each checked above)"
 
 # The text log and the binary log carry them too; vmm report converts them.
 run_vmm -q -k "$G/exits.elf" --append "kind=pio n=$N" --trace-kvm --log="$T/pio.txt"
