@@ -21,7 +21,7 @@ ASAN_UNIT_BINS = $(UNIT_TESTS:%=$(ASAN_DIR)/test_%)
 ASAN_REPORTS = $(CURDIR)/$(ASAN_DIR)/reports
 ASAN_ENV = ASAN_OPTIONS=log_path=$(ASAN_REPORTS)/asan:detect_leaks=1:abort_on_error=0 \
 	UBSAN_OPTIONS=log_path=$(ASAN_REPORTS)/ubsan:print_stacktrace=1:halt_on_error=1 \
-	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 
 .PHONY: check-sanitize asan-build
 
