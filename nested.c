@@ -205,12 +205,6 @@ int nested_vcpu_msrs(const struct vm *vm, int vcpu_fd)
 	return 0;
 }
 
-/* The guest_mode statistic's offset in the stats file, or -1. */
-static off_t stats_find_guest_mode(int fd)
-{
-	return stats_find(fd, "guest_mode");
-}
-
 bool probe_has_guest_mode_stat(int vcpu_fd)
 {
 	int fd = ioctl(vcpu_fd, KVM_GET_STATS_FD, NULL);
@@ -218,7 +212,7 @@ bool probe_has_guest_mode_stat(int vcpu_fd)
 
 	if (fd < 0)
 		return false;
-	found = stats_find_guest_mode(fd) >= 0;
+	found = stats_find(fd, "guest_mode") >= 0;
 	close(fd);
 	return found;
 }
@@ -231,7 +225,7 @@ int probe_open(struct level_probe *p, const struct vm *vm, int vcpu_fd)
 		p->stats_fd = ioctl(vcpu_fd, KVM_GET_STATS_FD, NULL);
 		if (p->stats_fd < 0)
 			return report_ioctl("KVM_GET_STATS_FD");
-		p->guest_mode_off = stats_find_guest_mode(p->stats_fd);
+		p->guest_mode_off = stats_find(p->stats_fd, "guest_mode");
 		if (p->guest_mode_off < 0) {
 			report("vCPU statistics: no guest_mode entry");
 			return EXIT_SKIP;
@@ -259,7 +253,7 @@ static int level_by_stats(struct level_probe *p)
 {
 	uint64_t v;
 
-	if (pread(p->stats_fd, &v, sizeof(v), p->guest_mode_off) != sizeof(v))
+	if (!stats_read(p->stats_fd, p->guest_mode_off, &v))
 		return LEVEL_UNKNOWN;
 	return v ? LEVEL_L2 : LEVEL_L1;
 }
